@@ -1,0 +1,76 @@
+"""The low-level learner: the critic's advantage and the token-level policy gradient.
+
+For states s from the replay buffer (the buffer's own actions are not used) and a fresh
+utterance a ~ π(·|s) of tokens a_1..a_L:
+
+    A(s, a) = min(Q1, Q2)(s, a) - min(V1, V2)(s)                 (online critic, no gradient)
+    L_PG    = -mean_batch[ A(s, a) · Σ_t log π(a_t | s, a_<t) ]   (one advantage per utterance)
+    L_KL    = mean over tokens of k3(π, π_ref),  k3 = exp(log π_ref - log π) - (log π_ref - log π) - 1
+    L       = L_PG + β_KL · L_KL
+
+The KL term (off when `kl_coef` = 0; not in the paper) keeps the actor near its behaviour-cloned
+start, where the critic has seen data: without it a tiny policy drifts to text the critic never
+saw and whose values are arbitrary (measured: invalid utterances took over).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from archer.models.critic import DoubleCritic
+from archer.models.policy import Policy
+
+
+def advantage(q1: torch.Tensor, q2: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor) -> torch.Tensor:
+    """A = min(Q1, Q2) - min(V1, V2), each [B]."""
+    return torch.minimum(q1, q2) - torch.minimum(v1, v2)
+
+
+def policy_gradient_loss(adv: torch.Tensor, token_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """-mean_b( A_b · Σ_t mask_bt log π_bt ); adv [B] (no gradient), token_logp and mask [B, T]."""
+    return -(adv.detach() * (token_logp * mask).sum(-1)).mean()
+
+
+def kl_penalty(token_logp: torch.Tensor, ref_token_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over utterance tokens of the k3 estimate of KL(π || π_ref) at the sampled tokens (>= 0)."""
+    log_ratio = (ref_token_logp.detach() - token_logp) * mask  # [B, T]
+    k3 = (torch.exp(log_ratio) - log_ratio - 1.0) * mask
+    return k3.sum() / mask.sum().clamp(min=1.0)
+
+
+def actor_step(
+    policy: Policy,
+    critic: DoubleCritic,
+    states: list[str],
+    optimizer: torch.optim.Optimizer,
+    grad_clip: float,
+    reference: Policy | None = None,
+    kl_coef: float = 0.0,
+) -> dict[str, float]:
+    """One policy-gradient step at `states`. Returns `actor/...` metrics."""
+    with torch.no_grad():
+        fresh = policy.sample(states)  # a ~ π(·|s)
+        q1, q2, v1, v2 = critic(states, fresh.texts)
+        adv = advantage(q1, q2, v1, v2)  # [B]
+    state_ids = policy.encode_states(states)
+    token_logp, mask = policy.token_log_probs(state_ids, fresh.token_ids)  # [B, T] each
+    pg = policy_gradient_loss(adv, token_logp, mask)
+    kl = torch.zeros((), device=token_logp.device)
+    if reference is not None and kl_coef > 0:
+        with torch.no_grad():
+            ref_logp, _ = reference.token_log_probs(state_ids, fresh.token_ids)
+        kl = kl_penalty(token_logp, ref_logp, mask)
+    loss = pg + kl_coef * kl
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(policy.model.parameters(), grad_clip)  # the actor's own norm
+    optimizer.step()
+    return {
+        "actor/loss": float(loss),
+        "actor/pg_loss": float(pg),
+        "actor/kl": float(kl),
+        "actor/advantage_mean": float(adv.mean()),
+        "actor/advantage_std": float(adv.std()) if adv.numel() > 1 else 0.0,
+        "actor/logp_mean": float((token_logp.sum(-1)).mean()),
+        "actor/grad_norm": float(grad_norm),
+    }

@@ -1,0 +1,65 @@
+"""Behaviour cloning: supervised fine-tuning of the policy on demonstration games.
+
+    L_BC = -mean over utterance tokens of log π(a_t | s, a_<t)
+
+The loss covers the utterance's tokens and its closing newline (so the policy learns where to
+stop), never the state's tokens: the policy learns to act, not to predict the oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from archer.models.policy import Policy
+from archer.trajectory import Game
+
+
+def bc_loss(token_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood over the masked (utterance) tokens; inputs [B, T]."""
+    return -(token_logp * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def behaviour_clone(
+    policy: Policy,
+    games: list[Game],
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    rng: np.random.Generator,
+    on_step: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Fine-tune `policy` on every (state, utterance) of `games`; returns the mean loss per epoch."""
+    pairs = [(t.observation, t.action) for g in games for t in g.turns]
+    if not pairs or epochs == 0:
+        return []
+    states = policy.encode_states([s for s, _ in pairs])
+    actions = policy.encode_actions([a for _, a in pairs])
+    optimizer = torch.optim.AdamW(policy.model.parameters(), lr=lr)
+    policy.model.train()
+    losses, step = [], 0
+    for _ in range(epochs):
+        order = rng.permutation(len(pairs))
+        epoch_losses = []
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            token_logp, mask = policy.token_log_probs([states[i] for i in idx], [actions[i] for i in idx])
+            loss = bc_loss(token_logp, mask)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(policy.model.parameters(), 1.0)
+            optimizer.step()
+            epoch_losses.append(float(loss.detach()))
+            step += 1
+            if on_step is not None:
+                on_step(step, float(loss))
+        losses.append(float(np.mean(epoch_losses)))
+    policy.model.eval()
+    return losses
+
+
+def bc_steps_per_epoch(games: list[Game], batch_size: int) -> int:
+    n = sum(len(g.turns) for g in games)
+    return (n + batch_size - 1) // batch_size

@@ -1,0 +1,79 @@
+"""The replay buffer of utterance-level transitions (s, a, r, s', done), fixed capacity.
+
+A ring: once full, each new transition overwrites the oldest. Sampling is uniform over the
+transitions held (the reference drew `randint(0, size) % capacity`, which is not uniform after
+the ring wraps). `done` is the game's own termination, never a turn-limit truncation, because
+the critic bootstraps on 1 - done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from archer.trajectory import Game, Transition
+
+
+@dataclass
+class Batch:
+    """A sampled batch: parallel lists/arrays of length B."""
+
+    observations: list[str]
+    actions: list[str]
+    rewards: np.ndarray  # [B] float32
+    next_observations: list[str]
+    dones: np.ndarray  # [B] float32, 1.0 where the game terminated
+
+
+class ReplayBuffer:
+    """Utterance-level transitions in a ring of `capacity` slots."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self.items: list[Transition] = []
+        self.next = 0  # slot the next insert writes once the ring is full
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, transition: Transition) -> None:
+        if len(self.items) < self.capacity:
+            self.items.append(transition)
+        else:
+            self.items[self.next] = transition
+        self.next = (self.next + 1) % self.capacity
+
+    def add_games(self, games: list[Game]) -> int:
+        """Insert every turn of every game; returns the number of transitions added."""
+        n = 0
+        for game in games:
+            for t in game.turns:
+                self.add(t)
+                n += 1
+        return n
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
+        """Uniform over the transitions held, with replacement."""
+        if not self.items:
+            raise RuntimeError("cannot sample from an empty replay buffer")
+        idx = rng.integers(0, len(self.items), size=batch_size)
+        picked = [self.items[i] for i in idx]
+        return Batch(
+            observations=[t.observation for t in picked],
+            actions=[t.action for t in picked],
+            rewards=np.array([t.reward for t in picked], dtype=np.float32),
+            next_observations=[t.next_observation for t in picked],
+            dones=np.array([float(t.terminated) for t in picked], dtype=np.float32),
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"capacity": self.capacity, "next": self.next, "items": [vars(t) for t in self.items]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.capacity = int(state["capacity"])
+        self.next = int(state["next"])
+        self.items = [Transition(**t) for t in state["items"]]

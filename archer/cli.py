@@ -1,0 +1,217 @@
+"""The `archer` command: train, eval, bc, demos, play.
+
+User mistakes (bad config keys or values, missing files, folders that are not runs) end with one
+line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archer.errors import UserError
+
+EXAMPLES = """examples:
+  archer train                                   # the default: Twenty Questions (10 words), tiny models, ~15 min on 2 CPU cores
+  archer train --config configs/guess_number.yaml archer.iterations=60
+  archer train --resume runs/twenty_questions_subset-20261124-101500
+  archer eval runs/twenty_questions_subset-20261124-101500 --games 128
+  archer demos --env twenty_questions --games 1000 --out demos.jsonl
+  archer play --env guess_number
+"""
+
+
+def _config_options_text() -> str:
+    from archer.config import help_lines
+
+    return "config options (set as section.key=value after the command, or in a YAML --config):\n" + "\n".join(
+        help_lines()
+    )
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="a YAML recipe (see configs/)")
+    p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides, applied after --config")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from archer.config import apply_overrides, load_config
+    from archer.train import load_run_config, train
+
+    if args.resume is not None:
+        if args.config is not None:
+            raise UserError("--resume continues a run with its saved config; drop --config")
+        run_dir = Path(args.resume)
+        if not run_dir.is_dir():
+            raise UserError(f"no such run folder: {run_dir}")
+        cfg = apply_overrides(load_run_config(run_dir), args.overrides).validate()
+        summary = train(cfg, run_dir=run_dir, resume_run=True)
+    else:
+        summary = train(load_config(args.config, args.overrides))
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    s, f = summary.start, summary.final
+    print(f"\nBC start : greedy eval return {s['eval/return_mean']:.2f} ± {s['eval/return_stderr']:.2f} (std. error), "
+          f"success {s['eval/success_rate']:.0%}")
+    print(f"final    : greedy eval return {f['eval/return_mean']:.2f} ± {f['eval/return_stderr']:.2f} (std. error), "
+          f"success {f['eval/success_rate']:.0%}")
+    if "eval/sampled_return_mean" in f:
+        print(f"sampled  : {s.get('eval/sampled_return_mean', float('nan')):.2f} -> {f['eval/sampled_return_mean']:.2f}")
+    print(f"results  : {summary.run_dir} (metrics.jsonl, learning_curve.png, transcripts/, checkpoint.pt); "
+          f"{summary.minutes:.1f} min")
+
+
+def cmd_bc(args: argparse.Namespace) -> int:
+    """Behaviour cloning alone: a run with no critic pre-training and no ArCHer iterations."""
+    from archer.config import load_config
+    from archer.train import train
+
+    cfg = load_config(args.config, [*args.overrides, "archer.iterations=1"])
+    cfg.archer.iterations, cfg.archer.critic_pretrain_steps = 0, 0
+    summary = train(cfg)
+    _print_summary(summary)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import torch
+
+    from archer.checkpoint import find_checkpoint, load_checkpoint
+    from archer.config import from_dict
+    from archer.envs import make_env
+    from archer.evaluate import evaluate
+    from archer.models.build import resolve_device
+    from archer.train import restore_policy
+
+    path = find_checkpoint(args.path)
+    state = load_checkpoint(path)
+    cfg = from_dict(state["config"])
+    if args.device:
+        cfg.run.device = args.device
+    policy = restore_policy(cfg, state, path.parent, resolve_device(cfg.run.device))
+    torch.manual_seed(args.seed)
+    first_seed = cfg.eval.seed if args.first_seed is None else args.first_seed
+    result = evaluate(policy, lambda: make_env(cfg.env), args.games, first_seed, greedy=not args.sampled)
+    mode = "sampled" if args.sampled else "greedy"
+    print(f"{cfg.env.name}, {args.games} {mode} games (seeds {first_seed}..{first_seed + args.games - 1}), "
+          f"checkpoint at iteration {state['iteration']}:")
+    print(f"  mean return  {result.return_mean:.3f} ± {result.return_stderr:.3f} (std. error)")
+    print(f"  success rate {result.success_rate:.3f} ± {result.success_stderr:.3f} (std. error)")
+    print(f"  mean turns   {result.turns_mean:.2f}")
+    return 0
+
+
+def cmd_demos(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from archer.config import EnvConfig, Config
+    from archer.envs import make_env, make_scripted_player
+    from archer.rollout import play_scripted
+    from archer.trajectory import save_games
+
+    cfg = Config(env=EnvConfig(name=args.env, n=args.n, demo_skill=args.skill, max_turns=args.max_turns)).validate()
+    env, player = make_env(cfg.env), make_scripted_player(cfg.env, seed=args.seed)
+    games = [play_scripted(env, player, args.seed * 1_000_003 + i) for i in range(args.games)]
+    save_games(games, args.out)
+    returns = [g.total_return for g in games]
+    print(f"wrote {len(games)} games to {args.out}: mean return {np.mean(returns):.2f}, "
+          f"success {np.mean([bool(g.success) for g in games]):.0%}")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from archer.config import Config, EnvConfig
+    from archer.envs import make_env
+
+    env = make_env(Config(env=EnvConfig(name=args.env, n=args.n)).validate().env)
+    obs, _ = env.reset(seed=args.seed)
+    print(obs, end="")
+    total = 0.0
+    while True:
+        try:
+            action = input("> ")
+        except EOFError:
+            print()
+            return 0
+        obs, reward, terminated, truncated, info = env.step(action)
+        total += reward
+        print(obs.splitlines()[-1])
+        if terminated or truncated:
+            print(f"game over: return {total:g}, {'won' if info.get('success') else 'lost'}")
+            return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from archer.envs import ENV_NAMES
+
+    parser = argparse.ArgumentParser(
+        prog="archer", description="Train LLM agents with hierarchical multi-turn RL (ArCHer).",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play}")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("train", help="BC warm start, then online ArCHer; writes a run folder",
+                       epilog=_config_options_text(), formatter_class=fmt)
+    _add_config_args(p)
+    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bc", help="behaviour cloning only (a run folder with the BC policy)",
+                       epilog=_config_options_text(), formatter_class=fmt)
+    _add_config_args(p)
+    p.set_defaults(func=cmd_bc)
+
+    p = sub.add_parser("eval", help="play evaluation games with a trained policy")
+    p.add_argument("path", type=Path, help="a run folder or its checkpoint.pt")
+    p.add_argument("--games", type=int, default=64, help="number of games (default 64)")
+    p.add_argument("--sampled", action="store_true", help="sample at the policy temperature instead of greedy")
+    p.add_argument("--first-seed", type=int, default=None, help="seed of the first game (default: the run's eval seed)")
+    p.add_argument("--seed", type=int, default=0, help="torch seed for sampled play")
+    p.add_argument("--device", default=None, help="override run.device (cpu, cuda, ...)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demos", help="write scripted demonstration games as JSONL")
+    p.add_argument("--env", default="twenty_questions_subset", choices=ENV_NAMES)
+    p.add_argument("--games", type=int, default=1000)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--skill", type=float, default=None, help="demonstrator skill in [0, 1] (default: the game's)")
+    p.add_argument("--n", type=int, default=16, help="guess_number: numbers 1..n")
+    p.add_argument("--max-turns", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demos)
+
+    p = sub.add_parser("play", help="play a game yourself in the terminal")
+    p.add_argument("--env", default="twenty_questions_subset", choices=ENV_NAMES)
+    p.add_argument("--n", type=int, default=16)
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_play)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    for name in ("games",):
+        if getattr(args, name, 1) is not None and getattr(args, name, 1) < 1:
+            print(f"archer: error: --{name} must be >= 1", file=sys.stderr)
+            return 2
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"archer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\narcher: interrupted; the last checkpoint is intact (archer train --resume RUN_DIR)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Typed configuration: one dataclass per concern, YAML recipes, `key=value` overrides, validation.
+
+Every field has a default and a help text (`archer train --help` prints them all). A recipe in
+`configs/` is a YAML file of the same nesting; overrides on the command line use dotted keys:
+
+    archer train --config configs/guess_number.yaml archer.iterations=40 policy.temperature=0.8
+
+Mistakes (an unknown key, a wrong type, an impossible combination) raise `UserError` with a
+message that says how to fix them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from archer.errors import UserError
+
+
+def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites
+    """A dataclass field with its help text."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class EnvConfig:
+    """Which game, and how its demonstrations are made."""
+
+    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset")
+    max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
+    n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
+    oracle_model: str | None = _f(None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base")
+    demo_games: int = _f(2000, "number of scripted demonstration games generated for behaviour cloning")
+    demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
+    demo_path: str | None = _f(None, "a JSONL file of your own demonstration games (see docs/data.md) instead of scripted ones")
+
+
+@dataclass
+class PolicyConfig:
+    """The LM policy: a Hugging Face causal LM, tiny and built locally by default."""
+
+    model: str = _f("tiny", "'tiny' (random-init GPT-2 built from the fields below) or a HF model name / local path")
+    n_layer: int = _f(2, "tiny model: transformer layers")
+    n_embd: int = _f(128, "tiny model: hidden size")
+    n_head: int = _f(4, "tiny model: attention heads")
+    n_positions: int = _f(512, "tiny model: longest sequence")
+    vocab_size: int = _f(1024, "tiny model: size of the BPE tokenizer trained on the game's own text")
+    max_new_tokens: int = _f(24, "longest utterance in tokens; generation also stops at a newline or EOS")
+    temperature: float = _f(1.0, "sampling temperature for rollouts (evaluation is greedy)")
+
+
+@dataclass
+class CriticConfig:
+    """The utterance-level critic: an encoder, two Q heads, two V heads, and a Polyak target copy."""
+
+    encoder: str = _f("policy", "'policy' (a copy of the BC'd policy's body, its own weights), 'tiny', or a HF name/path")
+    layout: str = _f("joint", "'joint': Q reads state+utterance as one sequence; 'separate': Q(e_s, e_a) as the reference")
+    pooling: str = _f("auto", "'last' token, 'mean', 'cls', or 'auto' (last for causal encoders, mean otherwise)")
+    head_hidden: int = _f(256, "width of the MLP heads")
+    max_tokens: int = _f(512, "longest critic input in tokens (the oldest turns are cut first)")
+
+
+@dataclass
+class BCConfig:
+    """Behaviour cloning: supervised fine-tuning on demonstrations, loss on the utterance tokens only."""
+
+    epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
+    from_run: str | None = _f(None, "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew")
+    lr: float = _f(1e-3, "learning rate")
+    batch_size: int = _f(64, "turns per step")
+
+
+@dataclass
+class ArcherConfig:
+    """Online ArCHer: the schedule and the losses' constants."""
+
+    iterations: int = _f(30, "rollout -> critic -> actor iterations")
+    rollout_trajectories: int = _f(32, "games collected per iteration (sampling at policy.temperature)")
+    critic_updates: int = _f(40, "critic steps per iteration")
+    actor_updates: int = _f(2, "actor steps per iteration (after the warm-up)")
+    warmup_iterations: int = _f(0, "iterations in which only the critic learns")
+    critic_pretrain_steps: int = _f(500, "critic steps on the demonstrations before the first iteration")
+    batch_size: int = _f(64, "transitions per critic step, states per actor step")
+    gamma: float = _f(0.95, "discount between utterances")
+    tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
+    critic_lr: float = _f(1e-3, "critic learning rate")
+    actor_lr: float = _f(3e-5, "actor learning rate")
+    grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
+    kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
+    buffer_capacity: int = _f(100_000, "replay buffer size in transitions")
+    demos_in_buffer: bool = _f(True, "keep the demonstrations in the replay buffer during online training")
+
+
+@dataclass
+class EvalConfig:
+    """Greedy evaluation on fixed held-out games."""
+
+    games: int = _f(64, "held-out games per evaluation")
+    every: int = _f(5, "evaluate every this many iterations (and always after the last)")
+    seed: int = _f(1_000_000, "first seed of the held-out games (training games use seeds below it)")
+    transcripts: int = _f(8, "evaluation games written out as transcripts")
+
+
+@dataclass
+class RunConfig:
+    """Where and how the run happens."""
+
+    seed: int = _f(0, "seed of everything (games, models, sampling)")
+    out_dir: str = _f("runs", "parent folder of run folders")
+    name: str | None = _f(None, "run folder name (default: env name and time)")
+    device: str = _f("auto", "'auto' (cuda if present), 'cpu', 'cuda', 'cuda:1', ...")
+    threads: int = _f(0, "torch CPU threads (0 = torch's default)")
+    checkpoint_every: int = _f(1, "write the resumable checkpoint every this many iterations")
+    progress: bool = _f(True, "show a progress bar")
+
+
+@dataclass
+class Config:
+    """Everything a run needs; saved resolved into the run folder as config.yaml."""
+
+    env: EnvConfig = field(default_factory=EnvConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    critic: CriticConfig = field(default_factory=CriticConfig)
+    bc: BCConfig = field(default_factory=BCConfig)
+    archer: ArcherConfig = field(default_factory=ArcherConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def validate(self) -> Config:
+        """Raise UserError for values no run can use, saying what to change."""
+        _check_positive(self, ["env.max_turns", "env.n", "policy.max_new_tokens", "archer.iterations",
+                               "archer.rollout_trajectories", "archer.batch_size", "archer.buffer_capacity",
+                               "eval.games", "eval.every", "bc.batch_size", "run.checkpoint_every"])
+        _check_nonneg(self, ["env.demo_games", "bc.epochs", "archer.critic_updates", "archer.actor_updates",
+                             "archer.warmup_iterations", "archer.critic_pretrain_steps", "archer.kl_coef",
+                             "eval.transcripts", "run.threads"])
+        from archer.envs import ENV_NAMES
+
+        if self.env.name not in ENV_NAMES:
+            raise UserError(f"env.name={self.env.name!r} is unknown; choose one of: {', '.join(ENV_NAMES)}")
+        if self.env.demo_skill is not None and not 0 <= self.env.demo_skill <= 1:
+            raise UserError(f"env.demo_skill={self.env.demo_skill} must lie in [0, 1]")
+        if not 0 <= self.archer.gamma <= 1:
+            raise UserError(f"archer.gamma={self.archer.gamma} must lie in [0, 1]")
+        if not 0 < self.archer.tau <= 1:
+            raise UserError(f"archer.tau={self.archer.tau} must lie in (0, 1]; 1 copies the critic every step")
+        if self.policy.temperature <= 0:
+            raise UserError("policy.temperature must be > 0 (evaluation is greedy anyway)")
+        if self.critic.layout not in ("joint", "separate"):
+            raise UserError(f"critic.layout={self.critic.layout!r}: use 'joint' or 'separate'")
+        if self.critic.pooling not in ("auto", "last", "mean", "cls"):
+            raise UserError(f"critic.pooling={self.critic.pooling!r}: use auto, last, mean or cls")
+        if self.critic.encoder == "policy" and self.critic.layout == "separate" and self.critic.pooling == "cls":
+            raise UserError("critic.pooling=cls needs an encoder with a CLS token; a policy copy is causal: use last")
+        if self.env.demo_path is None and self.env.demo_games == 0 and self.bc.epochs > 0 and not self.bc.from_run:
+            raise UserError("bc.epochs > 0 needs demonstrations: set env.demo_games > 0 or env.demo_path, or bc.epochs=0")
+        if self.policy.model == "tiny" and self.policy.n_embd % self.policy.n_head:
+            raise UserError(f"policy.n_embd={self.policy.n_embd} must be divisible by policy.n_head={self.policy.n_head}")
+        if self.archer.batch_size > self.archer.buffer_capacity:
+            raise UserError("archer.batch_size cannot exceed archer.buffer_capacity")
+        return self
+
+
+def _get(cfg: Config, dotted: str) -> Any:
+    section, key = dotted.split(".")
+    return getattr(getattr(cfg, section), key)
+
+
+def _check_positive(cfg: Config, keys: list[str]) -> None:
+    for key in keys:
+        if _get(cfg, key) <= 0:
+            raise UserError(f"{key}={_get(cfg, key)} must be > 0")
+
+
+def _check_nonneg(cfg: Config, keys: list[str]) -> None:
+    for key in keys:
+        if _get(cfg, key) < 0:
+            raise UserError(f"{key}={_get(cfg, key)} must be >= 0")
+
+
+# ----------------------------------------------------------------------------- loading and overrides
+
+
+def _sections() -> dict[str, type]:
+    return {f.name: typing.get_type_hints(Config)[f.name] for f in dataclasses.fields(Config)}
+
+
+def _coerce(value: Any, annotation: Any, key: str) -> Any:
+    """Check `value` against a field's type; ints are accepted where floats are expected."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key)
+            except UserError as exc:
+                errors.append(str(exc))
+        raise UserError(errors[0] if errors else f"{key}: bad value {value!r}")
+    if annotation is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if annotation is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if annotation is bool and isinstance(value, bool):
+        return value
+    if annotation is str and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    expected = getattr(annotation, "__name__", str(annotation))
+    raise UserError(f"{key} must be {expected}, got {value!r} ({type(value).__name__})")
+
+
+def _unknown(key: str, known: list[str]) -> UserError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
+    return UserError(f"unknown config key {key!r}{hint}")
+
+
+def apply_dict(cfg: Config, data: dict[str, Any], origin: str = "config") -> Config:
+    """Set the values of a nested dict (from YAML) on `cfg`, checking keys and types."""
+    if not isinstance(data, dict):
+        raise UserError(f"{origin}: expected a mapping of sections (env, policy, ...), got {type(data).__name__}")
+    sections = _sections()
+    for section, values in data.items():
+        if section not in sections:
+            raise _unknown(str(section), list(sections))
+        if not isinstance(values, dict):
+            raise UserError(f"{origin}: section {section!r} must be a mapping of keys to values")
+        target = getattr(cfg, section)
+        hints = typing.get_type_hints(type(target))
+        for key, value in values.items():
+            dotted = f"{section}.{key}"
+            if key not in hints:
+                raise _unknown(dotted, [f"{section}.{k}" for k in hints])
+            setattr(target, key, _coerce(value, hints[key], dotted))
+    return cfg
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'archer.gamma=0.9' -> ('archer.gamma', 0.9); the value is read as YAML (so 'null', 'true', 1e-4)."""
+    if "=" not in text:
+        raise UserError(f"override {text!r} must look like section.key=value, e.g. archer.iterations=10")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
+    """Apply `section.key=value` strings on top of `cfg`."""
+    for text in overrides:
+        key, value = parse_override(text)
+        if key.count(".") != 1:
+            raise UserError(f"override key {key!r} must be section.key, e.g. archer.gamma")
+        section, name = key.split(".")
+        apply_dict(cfg, {section: {name: value}}, origin="command line")
+    return cfg
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Defaults, then the YAML recipe at `path` (if any), then the overrides; validated."""
+    cfg = Config()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"config file not found: {path}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        apply_dict(cfg, data, origin=str(path))
+    apply_overrides(cfg, overrides or [])
+    return cfg.validate()
+
+
+def to_dict(cfg: Config) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(data: dict[str, Any]) -> Config:
+    return apply_dict(Config(), data).validate()
+
+
+def save_config(cfg: Config, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+
+
+def help_lines() -> list[str]:
+    """Every option as 'section.key (type, default): help', for --help."""
+    lines = []
+    for section, cls in _sections().items():
+        lines.append(f"{section}: {cls.__doc__}")
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            type_name = str(hints[f.name]).replace("typing.", "").replace("<class '", "").replace("'>", "")
+            lines.append(f"  {section}.{f.name} ({type_name}, default {default!r}): {f.metadata.get('help', '')}")
+    return lines

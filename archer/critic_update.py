@@ -1,0 +1,94 @@
+"""The high-level learner: TD targets, the critic loss, and the Polyak update, as plain functions.
+
+For a batch of transitions (s, a, r, s', done) and a fresh utterance a' ~ π(·|s):
+
+    y_Qk = r + γ (1 - done) V̄_k(s')          k = 1, 2   (Q_k regressed to y_Qk)
+    y_Vk = Q̄_k(s, a')                          k = 1, 2   (V_k regressed to y_Vk)
+    L    = Σ_k (Q_k(s,a) - y_Qk)² + (V_k(s) - y_Vk)²        (batch means)
+
+The bar marks the target critic. Heads are paired (Q1 with V̄1, V1 with Q̄1, ...) with no min
+inside the targets, as the authors' code does; the min appears only in the actor's advantage.
+After every optimizer step the target moves: θ̄ <- (1 - τ) θ̄ + τ θ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from archer.buffer import Batch
+from archer.models.critic import DoubleCritic
+from archer.models.policy import Policy
+
+
+def td_targets(
+    reward: torch.Tensor, done: torch.Tensor, target_v1_next: torch.Tensor, target_v2_next: torch.Tensor, gamma: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """y_Qk = r + γ (1 - done) V̄_k(s'), each [B]."""
+    return reward + gamma * (1.0 - done) * target_v1_next, reward + gamma * (1.0 - done) * target_v2_next
+
+
+def critic_loss(
+    q1: torch.Tensor, q2: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor,
+    y_q1: torch.Tensor, y_q2: torch.Tensor, target_q1: torch.Tensor, target_q2: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(total, q part, v part): MSE of Q_k to y_Qk plus MSE of V_k to Q̄_k(s, a'); targets carry no gradient."""
+    q_loss = F.mse_loss(q1, y_q1.detach()) + F.mse_loss(q2, y_q2.detach())
+    v_loss = F.mse_loss(v1, target_q1.detach()) + F.mse_loss(v2, target_q2.detach())
+    return q_loss + v_loss, q_loss, v_loss
+
+
+@torch.no_grad()
+def polyak_update(target: nn.Module, online: nn.Module, tau: float) -> None:
+    """θ̄ <- (1 - τ) θ̄ + τ θ for every parameter (and float buffer) of the two modules."""
+    for t, o in zip(target.parameters(), online.parameters()):
+        t.mul_(1.0 - tau).add_(o.detach(), alpha=tau)
+    for t, o in zip(target.buffers(), online.buffers()):
+        if t.dtype.is_floating_point:
+            t.mul_(1.0 - tau).add_(o.detach(), alpha=tau)
+
+
+def critic_step(
+    critic: DoubleCritic,
+    target: DoubleCritic,
+    policy: Policy,
+    batch: Batch,
+    optimizer: torch.optim.Optimizer,
+    gamma: float,
+    tau: float,
+    grad_clip: float,
+) -> dict[str, float]:
+    """One TD step on `batch`, then the Polyak update of `target`. Returns `critic/...` metrics."""
+    device = critic.device
+    reward = torch.as_tensor(batch.rewards, device=device)  # [B]
+    done = torch.as_tensor(batch.dones, device=device)  # [B]
+    with torch.no_grad():
+        fresh = policy.sample(batch.observations).texts  # a' ~ π(·|s), the V target's action
+        target_q1, target_q2, _, _ = target(batch.observations, fresh)  # Q̄_k(s, a')
+        target_v1_next, target_v2_next = target.values(batch.next_observations)  # V̄_k(s')
+        y_q1, y_q2 = td_targets(reward, done, target_v1_next, target_v2_next, gamma)
+    q1, q2, v1, v2 = critic(batch.observations, batch.actions)
+    loss, q_loss, v_loss = critic_loss(q1, q2, v1, v2, y_q1, y_q2, target_q1, target_q2)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(critic.parameters(), grad_clip)  # the critic's own norm
+    optimizer.step()
+    polyak_update(target, critic, tau)
+    return {
+        "critic/loss": float(loss),
+        "critic/q_loss": float(q_loss),
+        "critic/v_loss": float(v_loss),
+        "critic/q_mean": float(torch.minimum(q1, q2).mean()),
+        "critic/v_mean": float(torch.minimum(v1, v2).mean()),
+        "critic/td_target_mean": float(y_q1.mean()),
+        "critic/grad_norm": float(grad_norm),
+    }
+
+
+def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Average a list of per-step metric dicts key by key."""
+    if not rows:
+        return {}
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}

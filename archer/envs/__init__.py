@@ -1,0 +1,54 @@
+"""Multi-turn text environments (strings in, strings out), one module each.
+
+`make_env(cfg)` builds the game a config names; `make_scripted_player(cfg, seed)` its scripted
+demonstrator. The names:
+
+- `guess_number`: find a hidden integer in 1..n with comparisons; exact optimal values known.
+- `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
+- `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv, clean_action
+from archer.errors import UserError
+
+if TYPE_CHECKING:
+    from archer.config import EnvConfig
+
+ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset")
+
+
+def make_env(cfg: EnvConfig) -> TextEnv:
+    """The environment a config names."""
+    if cfg.name == "guess_number":
+        from archer.envs.guess_number import GuessNumberEnv
+
+        return GuessNumberEnv(n=cfg.n, max_turns=cfg.max_turns)
+    if cfg.name in ("twenty_questions", "twenty_questions_subset"):
+        from archer.envs.twenty_questions import HFOracle, KnowledgeOracle, TwentyQuestionsEnv
+
+        oracle = HFOracle(cfg.oracle_model) if cfg.oracle_model else KnowledgeOracle()
+        words = "subset" if cfg.name == "twenty_questions_subset" else "all"
+        return TwentyQuestionsEnv(words=words, max_turns=cfg.max_turns, oracle=oracle)
+    raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
+
+
+def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPlayer:
+    """The scripted demonstrator of the config's environment, at `cfg.demo_skill` (None: its default)."""
+    skill = {} if cfg.demo_skill is None else {"skill": cfg.demo_skill}
+    if cfg.name == "guess_number":
+        from archer.envs.guess_number import ScriptedPlayer as GuessNumberPlayer
+
+        return GuessNumberPlayer(n=cfg.n, seed=seed, **skill)
+    if cfg.name in ("twenty_questions", "twenty_questions_subset"):
+        from archer.envs.twenty_questions import ScriptedPlayer as TwentyQuestionsPlayer
+
+        words = "subset" if cfg.name == "twenty_questions_subset" else "all"
+        return TwentyQuestionsPlayer(words=words, seed=seed, **skill)
+    raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
+
+
+__all__ = ["ENV_NAMES", "ScriptedPlayer", "TextEnv", "VectorTextEnv", "clean_action", "make_env", "make_scripted_player"]

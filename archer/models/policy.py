@@ -1,0 +1,158 @@
+"""The LM policy: sample one utterance per state, and score given utterances token by token.
+
+Both operations work on left-padded batches with explicit position ids (`cumsum(mask) - 1`), so
+padding never sits between a prompt and its answer and a padded row computes exactly what the
+same row alone would (the reference code right-padded, which it should not have).
+
+An utterance is the tokens generated after the state's tokens up to and including the first
+newline (or EOS); its text is cut at that newline. State and utterance are tokenized separately
+and concatenated as ids, the same way in sampling, scoring and behaviour cloning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import inspect
+
+import torch
+import torch.nn.functional as F
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from archer.models.tokenizer import newline_token_ids
+
+
+@dataclass
+class Utterances:
+    """Sampled utterances: their text (cut at the newline) and the generated token ids."""
+
+    texts: list[str]
+    token_ids: list[list[int]]
+
+
+def left_pad(rows: list[list[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack id lists into [B, T] ids and mask, padded on the left."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        if row:
+            ids[i, width - len(row):] = torch.tensor(row, dtype=torch.long)
+            mask[i, width - len(row):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def positions(mask: torch.Tensor) -> torch.Tensor:
+    """Position ids for a left-padded mask: 0 at each row's first real token."""
+    return (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+class Policy:
+    """A causal LM and its tokenizer, acting in text games."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_new_tokens: int = 24,
+        temperature: float = 1.0,
+        max_state_tokens: int | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048)
+        self.max_state_tokens = max_state_tokens or max(1, limit - max_new_tokens)
+        self.stop_ids = set(newline_token_ids(tokenizer))
+        if tokenizer.eos_token_id is not None:
+            self.stop_ids.add(tokenizer.eos_token_id)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        # transformers 5.x renames `past_key_values` to `cache`; speak whichever this model knows.
+        self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    # ------------------------------------------------------------------ tokenization
+
+    def encode_states(self, states: list[str]) -> list[list[int]]:
+        """Token ids of each state, keeping the most recent `max_state_tokens` (old turns cut first)."""
+        rows = self.tokenizer(states, add_special_tokens=False)["input_ids"]
+        return [row[-self.max_state_tokens:] for row in rows]
+
+    def encode_actions(self, actions: list[str]) -> list[list[int]]:
+        """Token ids of each utterance followed by its newline, as the policy would emit it."""
+        rows = self.tokenizer([a + "\n" for a in actions], add_special_tokens=False)["input_ids"]
+        return [row[: self.max_new_tokens] for row in rows]
+
+    def decode_action(self, ids: list[int]) -> str:
+        text = self.tokenizer.decode(ids, skip_special_tokens=True)
+        return text.split("\n", 1)[0].strip()
+
+    # ------------------------------------------------------------------ sampling
+
+    @torch.no_grad()
+    def sample(self, states: list[str], greedy: bool = False) -> Utterances:
+        """One utterance per state: temperature sampling (or argmax), KV cache, stop at newline/EOS."""
+        if not states:
+            return Utterances([], [])
+        ids, mask = left_pad(self.encode_states(states), self.pad_id, self.device)  # [B, T]
+        pos = positions(mask)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+        cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]  # logits: [B, V]
+        next_pos = pos[:, -1] + 1  # [B]
+        batch = len(states)
+        generated: list[list[int]] = [[] for _ in range(batch)]
+        finished = torch.zeros(batch, dtype=torch.bool, device=self.device)
+        stop = torch.tensor(sorted(self.stop_ids), device=self.device)
+        for _ in range(self.max_new_tokens):
+            if self.pad_id != self.tokenizer.eos_token_id:
+                logits[:, self.pad_id] = -float("inf")  # padding is never an utterance token
+            if greedy:
+                token = logits.argmax(-1)
+            else:
+                probs = F.softmax(logits.float() / self.temperature, dim=-1)
+                token = torch.multinomial(probs, 1).squeeze(-1)  # [B]
+            for i in (~finished).nonzero().flatten().tolist():
+                generated[i].append(int(token[i]))
+            finished |= torch.isin(token, stop)
+            if bool(finished.all()):
+                break
+            token = torch.where(finished, torch.full_like(token, self.pad_id), token)
+            mask = torch.cat([mask, (~finished).long().unsqueeze(-1)], dim=-1)
+            out = self.model(
+                input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=next_pos.unsqueeze(-1),
+                use_cache=True, **{self._cache_arg: cache},
+            )
+            cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]
+            next_pos = next_pos + 1
+        return Utterances([self.decode_action(g) for g in generated], generated)
+
+    # ------------------------------------------------------------------ scoring
+
+    def token_log_probs(
+        self, state_ids: list[list[int]], action_ids: list[list[int]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """log π(a_t | s, a_<t) for every utterance token, with gradient.
+
+        Returns ([B, A] log-probs, [B, A] mask), A = the longest utterance; the utterance tokens
+        are right-aligned so every row of the joint sequence [pad.. s a] ends on its last token.
+        """
+        rows = [s + a for s, a in zip(state_ids, action_ids)]
+        ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
+        width = max(len(a) for a in action_ids)
+        # Only the last width + 1 positions predict utterance tokens: skip the LM head elsewhere.
+        logits = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=width + 1
+        ).logits  # [B, width + 1, V]
+        # Token at position t is predicted by the logits at t-1: take the last `width` targets.
+        pred = logits[:, :-1, :].float()  # [B, A, V]
+        target = ids[:, -width:]  # [B, A]
+        logp = torch.log_softmax(pred, dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1)  # [B, A]
+        act_mask = torch.zeros_like(logp)
+        for i, a in enumerate(action_ids):
+            if a:
+                act_mask[i, width - len(a):] = 1.0
+        return logp * act_mask, act_mask

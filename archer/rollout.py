@@ -1,0 +1,44 @@
+"""Plays the policy in a batch of games and returns them as `Game`s; no gradients.
+
+All running games are generated for together; a game that ends leaves the batch at once, so no
+compute is spent on finished games (the reference kept them until the last game ended).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv
+from archer.models.policy import Policy
+from archer.trajectory import Game, Transition
+
+
+@torch.no_grad()
+def play_games(policy: Policy, venv: VectorTextEnv, seeds: list[int], greedy: bool = False) -> list[Game]:
+    """One game per seed (len(seeds) must equal len(venv)), played to the end by the policy."""
+    observations = venv.reset(seeds)
+    games = [Game(env=venv.envs[i].name, seed=s) for i, s in enumerate(seeds)]
+    while active := venv.active():
+        states = [observations[i] for i in active]
+        actions = policy.sample(states, greedy=greedy).texts
+        for i, state, action, result in zip(active, states, actions, venv.step(active, actions)):
+            next_obs, reward, terminated, truncated, info = result
+            observations[i] = next_obs
+            games[i].turns.append(Transition(state, action, float(reward), next_obs, bool(terminated), bool(truncated)))
+            if terminated or truncated:
+                games[i].success = bool(info.get("success", False))
+    return games
+
+
+def play_scripted(env: TextEnv, player: ScriptedPlayer, seed: int) -> Game:
+    """One game of a scripted player: the demonstrations for behaviour cloning."""
+    obs, _ = env.reset(seed=seed)
+    game = Game(env=env.name, seed=seed)
+    while True:
+        action = player.act(obs)
+        next_obs, reward, terminated, truncated, info = env.step(action)
+        game.turns.append(Transition(obs, action, float(reward), next_obs, bool(terminated), bool(truncated)))
+        obs = next_obs
+        if terminated or truncated:
+            game.success = bool(info.get("success", False))
+            return game

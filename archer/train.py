@@ -1,0 +1,370 @@
+"""The ArCHer loop, top to bottom.
+
+    demonstrations -> tokenizer, policy -> behaviour cloning -> critic (+ target, + frozen BC
+    reference) -> critic pre-training on the demonstrations -> evaluate the BC start ->
+    for each iteration:
+        rollout: play `rollout_trajectories` games with the sampling policy
+        buffer:  add their utterance-level transitions
+        critic:  `critic_updates` TD steps (each followed by the Polyak update of the target)
+        actor:   `actor_updates` policy-gradient steps with the critic's advantage (after warm-up)
+        evaluate greedily every `eval.every` iterations; log; checkpoint
+    -> final evaluation, learning curve, summary
+
+Everything a later iteration needs is in the checkpoint, so `resume` continues exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import PreTrainedTokenizerFast
+
+from archer.actor_update import actor_step
+from archer.bc import behaviour_clone, bc_steps_per_epoch
+from archer.buffer import ReplayBuffer
+from archer.checkpoint import load_checkpoint, save_checkpoint
+from archer.config import Config, from_dict, save_config, to_dict
+from archer.critic_update import critic_step, mean_metrics
+from archer.envs import make_env, make_scripted_player
+from archer.errors import UserError
+from archer.evaluate import EvalResult, evaluate, transcript
+from archer.logger import MetricsLog, plot_learning_curve
+from archer.models.build import (
+    build_critic,
+    build_policy_model,
+    build_tokenizer,
+    make_policy,
+    policy_model_from_config,
+    resolve_device,
+)
+from archer.models.critic import DoubleCritic, make_target
+from archer.models.policy import Policy
+from archer.rollout import VectorTextEnv, play_games, play_scripted
+from archer.seeding import rng_state, seed_everything, set_rng_state
+from archer.trajectory import Game, load_games, save_games
+
+
+@dataclass
+class Learner:
+    """Everything that changes during training (and so goes into the checkpoint)."""
+
+    policy: Policy
+    reference: Policy  # the frozen BC policy, anchor of the KL penalty
+    critic: DoubleCritic
+    target: DoubleCritic
+    critic_opt: torch.optim.Optimizer
+    actor_opt: torch.optim.Optimizer
+    buffer: ReplayBuffer
+    rng: np.random.Generator
+    iteration: int = 0
+    env_samples: int = 0
+    games_played: int = 0
+    start_eval: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Summary:
+    run_dir: Path
+    start: dict[str, float]
+    final: dict[str, float]
+    minutes: float
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def make_demonstrations(cfg: Config, rng: np.random.Generator) -> list[Game]:
+    """The user's JSONL games, or `env.demo_games` games of the scripted player."""
+    if cfg.env.demo_path:
+        return load_games(cfg.env.demo_path)
+    env = make_env(cfg.env)
+    player = make_scripted_player(cfg.env, seed=int(rng.integers(2**31)))
+    seeds = rng.integers(0, cfg.eval.seed, size=cfg.env.demo_games)
+    return [play_scripted(env, player, int(s)) for s in seeds]
+
+
+def tokenizer_texts(cfg: Config, demos: list[Game]) -> list[str]:
+    env = make_env(cfg.env)
+    texts = list(env.tokenizer_corpus())
+    texts += [t.next_observation for g in demos for t in g.turns if t.terminated or t.truncated]
+    return texts
+
+
+def make_optimizers(cfg: Config, policy: Policy, critic: DoubleCritic) -> tuple[torch.optim.Optimizer, ...]:
+    critic_opt = torch.optim.AdamW(critic.parameters(), lr=cfg.archer.critic_lr)
+    actor_opt = torch.optim.AdamW(policy.model.parameters(), lr=cfg.archer.actor_lr)
+    return critic_opt, actor_opt
+
+
+def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = None) -> dict[str, float]:
+    """`steps` critic steps on batches from the replay buffer."""
+    rows = []
+    learner.critic.train()
+    for _ in range(steps):
+        batch = learner.buffer.sample(cfg.archer.batch_size, learner.rng)
+        rows.append(critic_step(
+            learner.critic, learner.target, learner.policy, batch, learner.critic_opt,
+            gamma=cfg.archer.gamma, tau=cfg.archer.tau, grad_clip=cfg.archer.grad_clip,
+        ))
+        if bar is not None:
+            bar.update(1)
+    learner.critic.eval()
+    return mean_metrics(rows)
+
+
+def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
+    """`actor_updates` policy-gradient steps at states from the replay buffer."""
+    rows = []
+    learner.policy.model.train()
+    for _ in range(cfg.archer.actor_updates):
+        states = learner.buffer.sample(cfg.archer.batch_size, learner.rng).observations
+        rows.append(actor_step(
+            learner.policy, learner.critic, states, learner.actor_opt, cfg.archer.grad_clip,
+            reference=learner.reference, kl_coef=cfg.archer.kl_coef,
+        ))
+    learner.policy.model.eval()
+    return mean_metrics(rows)
+
+
+def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str, sampled: bool = False) -> EvalResult:
+    result = evaluate(learner.policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
+    if cfg.eval.transcripts:
+        folder = run_dir / "transcripts"
+        folder.mkdir(exist_ok=True)
+        text = "\n".join(transcript(g) for g in result.games[: cfg.eval.transcripts])
+        (folder / f"{tag}.txt").write_text(text, encoding="utf-8")
+    return result
+
+
+def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
+    return {
+        "config": to_dict(cfg),
+        "policy_config": learner.policy.model.config.to_dict(),
+        "policy": learner.policy.model.state_dict(),
+        "reference": learner.reference.model.state_dict(),
+        "critic": learner.critic.state_dict(),
+        "target": learner.target.state_dict(),
+        "critic_opt": learner.critic_opt.state_dict(),
+        "actor_opt": learner.actor_opt.state_dict(),
+        "buffer": learner.buffer.state_dict(),
+        "rng": rng_state(learner.rng),
+        "iteration": learner.iteration,
+        "env_samples": learner.env_samples,
+        "games_played": learner.games_played,
+        "start_eval": learner.start_eval,
+    }
+
+
+def restore_policy(cfg: Config, state: dict[str, Any], run_dir: Path, device: torch.device) -> Policy:
+    """The trained policy of a checkpoint, rebuilt without any download."""
+    tok_dir = run_dir / "tokenizer"
+    if not tok_dir.is_dir():
+        raise UserError(f"{run_dir} has no tokenizer/ folder; it is not a complete archer run")
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(str(tok_dir))
+    tokenizer.padding_side = "left"
+    model = policy_model_from_config(state["policy_config"])
+    try:
+        model.load_state_dict(state["policy"])
+    except RuntimeError as exc:
+        raise UserError(f"the checkpoint's policy does not fit its config ({str(exc).splitlines()[0]})") from None
+    return make_policy(cfg, model.to(device).eval(), tokenizer)
+
+
+def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
+    """Fresh start: demonstrations, tokenizer, policy, BC, critic, critic pre-training, BC-start eval."""
+    rng = seed_everything(cfg.run.seed)
+    device = resolve_device(cfg.run.device)
+    show = cfg.run.progress
+
+    if cfg.bc.from_run:
+        # Start from an earlier run's policy: its tokenizer, weights and demonstrations.
+        source = Path(cfg.bc.from_run)
+        state = load_checkpoint(source)
+        policy = restore_policy(cfg, state, source, device)
+        demos = load_games(cfg.env.demo_path or source / "demonstrations.jsonl")
+        policy.tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+        save_games(demos, run_dir / "demonstrations.jsonl")
+        bc_losses: list[float] = []
+        tqdm.write(f"policy from {source} (iteration {state['iteration']}); {len(demos)} demonstration games")
+    else:
+        demos = make_demonstrations(cfg, rng)
+        save_games(demos, run_dir / "demonstrations.jsonl")
+        demo_return = float(np.mean([g.total_return for g in demos]))
+        tqdm.write(f"demonstrations: {len(demos)} games, mean return {demo_return:.2f}, "
+                   f"success {np.mean([bool(g.success) for g in demos]):.0%}")
+        tokenizer = build_tokenizer(cfg, tokenizer_texts(cfg, demos))
+        tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+        policy = make_policy(cfg, build_policy_model(cfg, tokenizer).to(device).eval(), tokenizer)
+        with tqdm(total=cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size), desc="behaviour cloning",
+                  disable=not show, leave=False) as bar:
+            def on_step(_: int, loss: float) -> None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.3f}")
+            bc_losses = behaviour_clone(policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step)
+        if bc_losses:
+            tqdm.write(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
+    tokenizer = policy.tokenizer
+
+    reference = Policy(copy.deepcopy(policy.model).eval(), tokenizer, policy.max_new_tokens, policy.temperature)
+    for p in reference.model.parameters():
+        p.requires_grad_(False)
+    critic = build_critic(cfg, policy)
+    critic_opt, actor_opt = make_optimizers(cfg, policy, critic)
+    learner = Learner(policy, reference, critic, make_target(critic), critic_opt, actor_opt,
+                      ReplayBuffer(cfg.archer.buffer_capacity), rng)
+
+    if cfg.archer.critic_pretrain_steps:
+        learner.buffer.add_games(demos)
+        with tqdm(total=cfg.archer.critic_pretrain_steps, desc="critic pre-training", disable=not show,
+                  leave=False) as bar:
+            pre = critic_phase(learner, cfg, cfg.archer.critic_pretrain_steps, bar)
+        tqdm.write(f"critic pre-training: {cfg.archer.critic_pretrain_steps} steps, loss {pre['critic/loss']:.3f}")
+        if not cfg.archer.demos_in_buffer:
+            learner.buffer = ReplayBuffer(cfg.archer.buffer_capacity)
+    elif cfg.archer.demos_in_buffer:
+        learner.buffer.add_games(demos)
+
+    start = run_eval(learner, cfg, run_dir, "iteration_0000")
+    sampled = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed, greedy=False)
+    learner.start_eval = {**start.metrics(), "eval/sampled_return_mean": sampled.return_mean}
+    tqdm.write(f"BC start: greedy eval return {start.return_mean:.2f} ± {start.return_stderr:.2f}, "
+               f"success {start.success_rate:.0%}; sampled {sampled.return_mean:.2f}")
+    log.write({"iteration": 0, "perf/env_samples": 0, "perf/games": 0, "bc/final_loss": bc_losses[-1] if bc_losses else None,
+               **learner.start_eval})
+    save_checkpoint(checkpoint_state(learner, cfg), run_dir)
+    return learner
+
+
+def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
+    """Rebuild the learner from RUN_DIR/checkpoint.pt."""
+    state = load_checkpoint(run_dir)
+    device = resolve_device(cfg.run.device)
+    rng = seed_everything(cfg.run.seed)
+    policy = restore_policy(cfg, state, run_dir, device)
+    reference = Policy(policy_model_from_config(state["policy_config"]), policy.tokenizer,
+                       policy.max_new_tokens, policy.temperature)
+    reference.model.load_state_dict(state["reference"])
+    reference.model.to(device).eval().requires_grad_(False)
+    critic = build_critic(cfg, policy)
+    try:
+        critic.load_state_dict(state["critic"])
+    except RuntimeError as exc:
+        raise UserError(f"the checkpoint's critic does not fit the config ({str(exc).splitlines()[0]})") from None
+    target = make_target(critic)
+    target.load_state_dict(state["target"])
+    critic_opt, actor_opt = make_optimizers(cfg, policy, critic)
+    critic_opt.load_state_dict(state["critic_opt"])
+    actor_opt.load_state_dict(state["actor_opt"])
+    buffer = ReplayBuffer(cfg.archer.buffer_capacity)
+    buffer.load_state_dict(state["buffer"])
+    set_rng_state(rng, state["rng"])
+    log.truncate_after(state["iteration"])
+    return Learner(policy, reference, critic, target, critic_opt, actor_opt, buffer, rng,
+                   iteration=state["iteration"], env_samples=state["env_samples"],
+                   games_played=state["games_played"], start_eval=state["start_eval"])
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) -> Summary:
+    """Run (or resume) ArCHer as `cfg` says; returns the start and final evaluation."""
+    t0 = time.time()
+    if cfg.run.threads:
+        torch.set_num_threads(cfg.run.threads)
+    if resume_run:
+        assert run_dir is not None
+    else:
+        name = cfg.run.name or f"{cfg.env.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = Path(cfg.run.out_dir) / name
+        if (run_dir / "checkpoint.pt").exists():
+            raise UserError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or choose run.name")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, run_dir / "config.yaml")
+    log = MetricsLog(run_dir / "metrics.jsonl")
+    tqdm.write(f"run folder: {run_dir}")
+
+    learner = resume(cfg, run_dir, log) if resume_run else setup(cfg, run_dir, log)
+    env_factory = lambda: make_env(cfg.env)  # noqa: E731
+    venv = VectorTextEnv([env_factory() for _ in range(cfg.archer.rollout_trajectories)])
+    last_eval = log.read()[-1].get("eval/return_mean", learner.start_eval["eval/return_mean"]) if log.read() else None
+
+    bar = tqdm(total=cfg.archer.iterations, initial=learner.iteration, desc="ArCHer", disable=not cfg.run.progress)
+    while learner.iteration < cfg.archer.iterations:
+        it = learner.iteration + 1
+        row: dict[str, Any] = {"iteration": it}
+        t_it = time.time()
+
+        # 1. rollout: play games with the sampling policy
+        seeds = [int(s) for s in learner.rng.integers(0, cfg.eval.seed, size=len(venv))]
+        games = play_games(learner.policy, venv, seeds)
+        t_rollout = time.time()
+
+        # 2. buffer: add the utterance-level transitions
+        learner.env_samples += learner.buffer.add_games(games)
+        learner.games_played += len(games)
+
+        # 3. critic: TD steps, each followed by the Polyak update
+        row.update(critic_phase(learner, cfg, cfg.archer.critic_updates))
+        t_critic = time.time()
+
+        # 4. actor: policy-gradient steps with the critic's advantage, after the warm-up
+        if it > cfg.archer.warmup_iterations:
+            row.update(actor_phase(learner, cfg))
+        t_actor = time.time()
+
+        # 5. evaluate, log, checkpoint
+        returns = [g.total_return for g in games]
+        row.update({
+            "perf/env_samples": learner.env_samples,
+            "perf/games": learner.games_played,
+            "rollout/return_mean": float(np.mean(returns)),
+            "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
+            "rollout/turns_mean": float(np.mean([len(g.turns) for g in games])),
+            "perf/rollout_s": t_rollout - t_it,
+            "perf/critic_s": t_critic - t_rollout,
+            "perf/actor_s": t_actor - t_critic,
+        })
+        if it % cfg.eval.every == 0 or it == cfg.archer.iterations:
+            result = run_eval(learner, cfg, run_dir, f"iteration_{it:04d}")
+            row.update(result.metrics())
+            last_eval = result.return_mean
+        row["perf/iteration_s"] = time.time() - t_it
+        learner.iteration = it
+        log.write(row)
+        if it % cfg.run.checkpoint_every == 0 or it == cfg.archer.iterations:
+            save_checkpoint(checkpoint_state(learner, cfg), run_dir)
+        bar.update(1)
+        bar.set_postfix(samples=learner.env_samples, rollout=f"{row['rollout/return_mean']:.2f}",
+                        eval=f"{last_eval:.2f}" if last_eval is not None else "-")
+    bar.close()
+
+    # final: sampled eval too, learning curve, summary
+    rows = log.read()
+    final = dict(next((r for r in reversed(rows) if "eval/return_mean" in r), learner.start_eval))
+    if learner.iteration > 0:
+        sampled = evaluate(learner.policy, env_factory, cfg.eval.games, cfg.eval.seed, greedy=False)
+        final["eval/sampled_return_mean"] = sampled.return_mean
+    plot_learning_curve(rows, run_dir / "learning_curve.png", f"ArCHer on {cfg.env.name} (seed {cfg.run.seed})")
+    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60)
+    (run_dir / "summary.json").write_text(__import__("json").dumps(
+        {"start": summary.start, "final": summary.final, "minutes_this_session": summary.minutes,
+         "seed": cfg.run.seed, "iterations": learner.iteration, "env_samples": learner.env_samples}, indent=2))
+    return summary
+
+
+def load_run_config(run_dir: Path) -> Config:
+    """The resolved config saved in a run folder."""
+    import yaml
+
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        raise UserError(f"{run_dir} is not an archer run folder (it has no config.yaml)")
+    return from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
