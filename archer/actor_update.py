@@ -26,6 +26,20 @@ def advantage(q1: torch.Tensor, q2: torch.Tensor, v1: torch.Tensor, v2: torch.Te
     return torch.minimum(q1, q2) - torch.minimum(v1, v2)
 
 
+def group_advantage(q: torch.Tensor, group: int) -> torch.Tensor:
+    """A_i = Q_i - mean_{j != i} Q_j over the `group` utterances sampled at the same state.
+
+    q is [B * group] with each state's samples adjacent. The per-state baseline cancels any error
+    the critic makes in a state's overall level (the V heads' error), leaving only the Q heads'
+    ranking of the utterances. group = 1 has no baseline to take and is refused.
+    """
+    if group < 2:
+        raise ValueError("a group advantage needs at least 2 utterances per state")
+    q = q.view(-1, group)  # [B, G]
+    others = (q.sum(-1, keepdim=True) - q) / (group - 1)  # leave-one-out mean, [B, G]
+    return (q - others).reshape(-1)
+
+
 def policy_gradient_loss(adv: torch.Tensor, token_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """-mean_b( A_b · Σ_t mask_bt log π_bt ); adv [B] (no gradient), token_logp and mask [B, T]."""
     return -(adv.detach() * (token_logp * mask).sum(-1)).mean()
@@ -46,12 +60,22 @@ def actor_step(
     grad_clip: float,
     reference: Policy | None = None,
     kl_coef: float = 0.0,
+    samples_per_state: int = 1,
+    baseline: str = "v",
 ) -> dict[str, float]:
-    """One policy-gradient step at `states`. Returns `actor/...` metrics."""
+    """One policy-gradient step at `states`. Returns `actor/...` metrics.
+
+    baseline "v" is the paper's A = min Q - min V; "group" samples `samples_per_state`
+    utterances per state and uses `group_advantage` on min(Q1, Q2).
+    """
+    states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
     with torch.no_grad():
         fresh = policy.sample(states)  # a ~ π(·|s)
         q1, q2, v1, v2 = critic(states, fresh.texts)
-        adv = advantage(q1, q2, v1, v2)  # [B]
+        if baseline == "group":
+            adv = group_advantage(torch.minimum(q1, q2), samples_per_state)  # [B * G]
+        else:
+            adv = advantage(q1, q2, v1, v2)  # [B]
     state_ids = policy.encode_states(states)
     token_logp, mask = policy.token_log_probs(state_ids, fresh.token_ids)  # [B, T] each
     pg = policy_gradient_loss(adv, token_logp, mask)
@@ -66,11 +90,11 @@ def actor_step(
     grad_norm = torch.nn.utils.clip_grad_norm_(policy.model.parameters(), grad_clip)  # the actor's own norm
     optimizer.step()
     return {
-        "actor/loss": float(loss),
-        "actor/pg_loss": float(pg),
-        "actor/kl": float(kl),
+        "actor/loss": loss.item(),
+        "actor/pg_loss": pg.item(),
+        "actor/kl": kl.item(),
         "actor/advantage_mean": float(adv.mean()),
         "actor/advantage_std": float(adv.std()) if adv.numel() > 1 else 0.0,
-        "actor/logp_mean": float((token_logp.sum(-1)).mean()),
+        "actor/logp_mean": token_logp.sum(-1).mean().item(),
         "actor/grad_norm": float(grad_norm),
     }

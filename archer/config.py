@@ -95,6 +95,8 @@ class ArcherConfig:
     critic_lr: float = _f(1e-3, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
+    baseline: str = _f("v", "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)")
+    actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
     buffer_capacity: int = _f(100_000, "replay buffer size in transitions")
     demos_in_buffer: bool = _f(True, "keep the demonstrations in the replay buffer during online training")
@@ -165,6 +167,12 @@ class Config:
             raise UserError("bc.epochs > 0 needs demonstrations: set env.demo_games > 0 or env.demo_path, or bc.epochs=0")
         if self.policy.model == "tiny" and self.policy.n_embd % self.policy.n_head:
             raise UserError(f"policy.n_embd={self.policy.n_embd} must be divisible by policy.n_head={self.policy.n_head}")
+        if self.archer.baseline not in ("v", "group"):
+            raise UserError(f"archer.baseline={self.archer.baseline!r}: use 'v' or 'group'")
+        if self.archer.baseline == "group" and self.archer.actor_samples < 2:
+            raise UserError("archer.baseline=group needs archer.actor_samples >= 2 (utterances compared per state)")
+        if self.archer.actor_samples < 1:
+            raise UserError("archer.actor_samples must be >= 1")
         if self.archer.batch_size > self.archer.buffer_capacity:
             raise UserError("archer.batch_size cannot exceed archer.buffer_capacity")
         return self

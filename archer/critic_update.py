@@ -77,11 +77,11 @@ def critic_step(
     optimizer.step()
     polyak_update(target, critic, tau)
     return {
-        "critic/loss": float(loss),
-        "critic/q_loss": float(q_loss),
-        "critic/v_loss": float(v_loss),
-        "critic/q_mean": float(torch.minimum(q1, q2).mean()),
-        "critic/v_mean": float(torch.minimum(v1, v2).mean()),
+        "critic/loss": loss.item(),
+        "critic/q_loss": q_loss.item(),
+        "critic/v_loss": v_loss.item(),
+        "critic/q_mean": torch.minimum(q1, q2).mean().item(),
+        "critic/v_mean": torch.minimum(v1, v2).mean().item(),
         "critic/td_target_mean": float(y_q1.mean()),
         "critic/grad_norm": float(grad_norm),
     }

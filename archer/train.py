@@ -124,10 +124,12 @@ def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
     rows = []
     learner.policy.model.train()
     for _ in range(cfg.archer.actor_updates):
-        states = learner.buffer.sample(cfg.archer.batch_size, learner.rng).observations
+        n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
+        states = learner.buffer.sample(n_states, learner.rng).observations
         rows.append(actor_step(
             learner.policy, learner.critic, states, learner.actor_opt, cfg.archer.grad_clip,
             reference=learner.reference, kl_coef=cfg.archer.kl_coef,
+            samples_per_state=cfg.archer.actor_samples, baseline=cfg.archer.baseline,
         ))
     learner.policy.model.eval()
     return mean_metrics(rows)

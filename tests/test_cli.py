@@ -1,0 +1,62 @@
+"""The command line in a subprocess, as a user runs it: help, one-line errors, train -> eval."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_train import TINY
+
+
+def archer(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archer.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("archer: error:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_help_lists_commands_and_every_option():
+    top = archer("--help")
+    assert top.returncode == 0 and all(c in top.stdout for c in ("train", "eval", "bc", "demos", "play"))
+    train_help = archer("train", "--help").stdout
+    for option in ("env.name", "archer.critic_updates", "archer.gamma", "critic.encoder", "run.seed", "bc.from_run"):
+        assert option in train_help
+
+
+def test_user_mistakes_get_one_clear_line(tmp_path: Path):
+    one_line_error(archer("train", "archer.gama=0.9"), "did you mean archer.gamma")
+    one_line_error(archer("train", "archer.iterations=many"), "archer.iterations must be int")
+    one_line_error(archer("train", "--config", str(tmp_path / "nope.yaml")), "config file not found")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("archer: [1, 2\n")
+    one_line_error(archer("train", "--config", str(bad)), "not valid YAML")
+    one_line_error(archer("train", "archer.tau=0"), "archer.tau")
+    one_line_error(archer("eval", str(tmp_path)), "not an archer run folder")
+    one_line_error(archer("train", "--resume", str(tmp_path / "missing")), "no such run folder")
+    (tmp_path / "config.yaml").write_text("env: {name: guess_number}\n")
+    (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    one_line_error(archer("eval", str(tmp_path)), "not a readable archer checkpoint")
+    one_line_error(archer("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
+                   "demonstration file not found")
+
+
+def test_train_then_eval_then_demos(tmp_path: Path):
+    result = archer("train", *TINY, "archer.iterations=1", f"run.out_dir={tmp_path}", "run.name=cli")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "BC start" in result.stdout and "final" in result.stdout
+    evaluated = archer("eval", str(tmp_path / "cli"), "--games", "5")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    assert "mean return" in evaluated.stdout and "success rate" in evaluated.stdout
+    again = archer("train", *TINY, "archer.iterations=1", f"run.out_dir={tmp_path}", "run.name=cli")
+    one_line_error(again, "already holds a run")
+    out = tmp_path / "demos.jsonl"
+    demos = archer("demos", "--env", "guess_number", "--games", "7", "--out", str(out))
+    assert demos.returncode == 0 and len(out.read_text().splitlines()) == 7

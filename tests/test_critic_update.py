@@ -1,0 +1,72 @@
+import numpy as np
+import torch
+from torch import nn
+
+from archer.buffer import ReplayBuffer
+from archer.critic_update import critic_loss, critic_step, polyak_update, td_targets
+from archer.models.critic import make_target
+from archer.trajectory import Transition
+
+
+def test_td_targets_by_hand():
+    r = torch.tensor([-1.0, 0.0, -1.0])
+    done = torch.tensor([0.0, 1.0, 0.0])
+    v1 = torch.tensor([-2.0, -5.0, 0.5])
+    v2 = torch.tensor([-3.0, -7.0, 1.0])
+    y1, y2 = td_targets(r, done, v1, v2, gamma=0.9)
+    torch.testing.assert_close(y1, torch.tensor([-1 + 0.9 * -2.0, 0.0, -1 + 0.9 * 0.5]))
+    torch.testing.assert_close(y2, torch.tensor([-1 + 0.9 * -3.0, 0.0, -1 + 0.9 * 1.0]))
+
+
+def test_critic_loss_pairs_heads_and_is_plain_mse():
+    q1, q2 = torch.tensor([1.0, 2.0]), torch.tensor([0.0, 0.0])
+    v1, v2 = torch.tensor([0.0, 1.0]), torch.tensor([3.0, 3.0])
+    y1, y2 = torch.tensor([0.0, 0.0]), torch.tensor([1.0, 1.0])
+    tq1, tq2 = torch.tensor([0.0, 0.0]), torch.tensor([2.0, 4.0])
+    total, q_part, v_part = critic_loss(q1, q2, v1, v2, y1, y2, tq1, tq2)
+    assert float(q_part) == (1 + 4) / 2 + (1 + 1) / 2  # Q1 vs y1, Q2 vs y2
+    assert float(v_part) == (0 + 1) / 2 + (1 + 1) / 2  # V1 vs Q̄1, V2 vs Q̄2
+    assert float(total) == float(q_part) + float(v_part)
+
+
+def test_critic_loss_sends_no_gradient_into_targets():
+    y = torch.zeros(2, requires_grad=True)
+    q = torch.ones(2, requires_grad=True)
+    total, _, _ = critic_loss(q, q, q, q, y, y, y, y)
+    total.backward()
+    assert y.grad is None and q.grad is not None
+
+
+def test_polyak_update_by_hand():
+    online, target = nn.Linear(2, 1), nn.Linear(2, 1)
+    with torch.no_grad():
+        online.weight.fill_(1.0), online.bias.fill_(2.0)
+        target.weight.fill_(0.0), target.bias.fill_(-2.0)
+    polyak_update(target, online, tau=0.25)
+    torch.testing.assert_close(target.weight, torch.full((1, 2), 0.25))
+    torch.testing.assert_close(target.bias, torch.tensor([-2.0 * 0.75 + 2.0 * 0.25]))
+    polyak_update(target, online, tau=1.0)
+    torch.testing.assert_close(target.weight, online.weight)
+
+
+def test_critic_step_changes_every_critic_parameter_and_moves_target(policy, critic):
+    buf = ReplayBuffer(100)
+    s0 = "Guess my number from 1 to 8.\n"
+    for k in range(1, 7):
+        s1 = s0 + f"Is it {k}? No.\n"
+        buf.add(Transition(s0, f"Is it {k}?", -1.0, s1, False))
+        buf.add(Transition(s1, f"Is it {k + 1}?", 0.0, s1 + f"Is it {k + 1}? Yes.\n", True))
+    target = make_target(critic)
+    before = {n: p.detach().clone() for n, p in critic.named_parameters()}
+    target_before = {n: p.detach().clone() for n, p in target.named_parameters()}
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-2)
+    rng = np.random.default_rng(0)
+    losses = [critic_step(critic, target, policy, buf.sample(8, rng), opt, 0.9, 0.5, 1.0)["critic/loss"]
+              for _ in range(3)]
+    assert all(np.isfinite(losses))
+    unchanged = [n for n, p in critic.named_parameters() if torch.equal(p, before[n])]
+    assert unchanged == [], f"parameters that did not train: {unchanged}"
+    assert all(not torch.equal(p, target_before[n]) for n, p in target.named_parameters())
+    assert all(not p.requires_grad for p in target.parameters())
+    # policy parameters are never touched by a critic step
+    assert all(p.grad is None for p in policy.model.parameters())

@@ -1,0 +1,56 @@
+"""End to end on a tiny game and tiny models: a run, its outputs, and an exact resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from archer.checkpoint import load_checkpoint
+from archer.config import load_config
+from archer.train import load_run_config, train
+
+TINY = [
+    "env.name=guess_number", "env.n=4", "env.max_turns=6", "env.demo_games=30",
+    "policy.n_layer=1", "policy.n_embd=32", "policy.n_head=2", "policy.max_new_tokens=8",
+    "critic.head_hidden=16", "bc.epochs=1", "bc.batch_size=16",
+    "archer.critic_pretrain_steps=2", "archer.rollout_trajectories=4", "archer.critic_updates=2",
+    "archer.actor_updates=1", "archer.batch_size=8", "eval.games=4", "eval.every=1", "eval.transcripts=2",
+    "run.progress=false",
+]
+
+
+def run(tmp: Path, name: str, *extra: str):  # type: ignore[no-untyped-def]
+    return train(load_config(None, [*TINY, f"run.out_dir={tmp}", f"run.name={name}", *extra]))
+
+
+def test_run_writes_its_folder(tmp_path: Path):
+    summary = run(tmp_path, "a", "archer.iterations=2")
+    folder = tmp_path / "a"
+    for name in ("config.yaml", "metrics.jsonl", "learning_curve.png", "checkpoint.pt", "demonstrations.jsonl",
+                 "summary.json", "tokenizer", "transcripts/iteration_0000.txt", "transcripts/iteration_0002.txt"):
+        assert (folder / name).exists(), name
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [0, 1, 2]
+    assert rows[-1]["perf/env_samples"] > rows[1]["perf/env_samples"] > 0
+    for key in ("critic/loss", "actor/loss", "rollout/return_mean", "eval/return_mean"):
+        assert key in rows[-1]
+    assert summary.final["eval/return_mean"] == rows[-1]["eval/return_mean"]
+    assert load_run_config(folder).env.n == 4
+
+
+def test_resume_continues_exactly(tmp_path: Path):
+    straight = run(tmp_path, "straight", "archer.iterations=2")
+    run(tmp_path, "split", "archer.iterations=1")
+    cfg = load_run_config(tmp_path / "split")
+    cfg.archer.iterations = 2
+    resumed = train(cfg, run_dir=tmp_path / "split", resume_run=True)
+    a = load_checkpoint(straight.run_dir)
+    b = load_checkpoint(resumed.run_dir)
+    assert a["iteration"] == b["iteration"] == 2
+    for key in ("policy", "critic", "target"):
+        for name, tensor in a[key].items():
+            assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
+    rows = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(r)["iteration"] for r in rows] == [0, 1, 2]
