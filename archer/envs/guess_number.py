@@ -88,6 +88,22 @@ def optimal_return(n: int) -> float:
     return -optimal_costs(n)[n]
 
 
+def scripted_values(n: int, skill: float, gamma: float) -> tuple[float, ...]:
+    """Exact discounted value V(m) of `ScriptedPlayer(skill)` with m numbers left, m = 0..n.
+
+    With chance `skill` it compares at a uniform split k in 1..m-1 (one turn, then k or m-k left),
+    otherwise it guesses the lowest number (right with chance 1/m, else one turn and m-1 left):
+        V(1) = 0
+        V(m) = skill * (-1 + γ/(m-1) Σ_k [k/m V(k) + (m-k)/m V(m-k)]) + (1-skill) * (m-1)/m (-1 + γ V(m-1))
+    The turn limit is ignored (it binds in a negligible share of games for n <= 32).
+    """
+    value = [0.0] * (n + 1)
+    for m in range(2, n + 1):
+        split = sum(k / m * value[k] + (m - k) / m * value[m - k] for k in range(1, m)) / (m - 1)
+        value[m] = skill * (-1 + gamma * split) + (1 - skill) * (m - 1) / m * (-1 + gamma * value[m - 1])
+    return tuple(value)
+
+
 class GuessNumberEnv(TextEnv):
     """The game over 1..n. Observation: the rules line, then one `<question> <answer>` line a turn."""
 

@@ -79,3 +79,17 @@ def test_scripted_player_matches_its_exact_values(skill, expected):
     rng = random.Random(0)
     returns = [play_scripted(env, player, rng.randrange(10**9)).total_return for _ in range(3000)]
     assert sum(returns) / len(returns) == pytest.approx(expected, abs=0.12)
+
+
+def test_scripted_values_agree_with_simulated_returns():
+    from archer.envs.guess_number import scripted_values
+
+    assert scripted_values(16, 0.5, 1.0)[16] == pytest.approx(-5.31, abs=0.01)
+    assert scripted_values(16, 0.0, 1.0)[16] == pytest.approx(-7.5)
+    env, player = GuessNumberEnv(n=16), ScriptedPlayer(n=16, skill=0.7, seed=3)
+    rng = random.Random(1)
+    discounted = []
+    for _ in range(3000):
+        game = play_scripted(env, player, rng.randrange(10**9))
+        discounted.append(sum(t.reward * 0.9**i for i, t in enumerate(game.turns)))
+    assert sum(discounted) / len(discounted) == pytest.approx(scripted_values(16, 0.7, 0.9)[16], abs=0.08)
