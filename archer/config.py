@@ -92,7 +92,7 @@ class ArcherConfig:
     batch_size: int = _f(64, "transitions per critic step, states per actor step")
     gamma: float = _f(0.95, "discount between utterances")
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
-    critic_lr: float = _f(1e-3, "critic learning rate")
+    critic_lr: float = _f(3e-4, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
     baseline: str = _f("v", "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)")
@@ -175,6 +175,14 @@ class Config:
             raise UserError("archer.actor_samples must be >= 1")
         if self.archer.batch_size > self.archer.buffer_capacity:
             raise UserError("archer.batch_size cannot exceed archer.buffer_capacity")
+        return self
+
+    def check_paths(self) -> Config:
+        """Files a new run reads must exist (not checked when an old run's config is reloaded)."""
+        if self.env.demo_path is not None and not Path(self.env.demo_path).is_file():
+            raise UserError(f"demonstration file not found: {self.env.demo_path} (env.demo_path)")
+        if self.bc.from_run is not None and not (Path(self.bc.from_run) / "checkpoint.pt").is_file():
+            raise UserError(f"bc.from_run={self.bc.from_run} is not a run folder with a checkpoint")
         return self
 
 
@@ -297,7 +305,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
         apply_dict(cfg, data, origin=str(path))
     apply_overrides(cfg, overrides or [])
-    return cfg.validate()
+    return cfg.validate().check_paths()
 
 
 def to_dict(cfg: Config) -> dict[str, Any]:

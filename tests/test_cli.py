@@ -14,7 +14,18 @@ def archer(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
                           timeout=600)
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+class InProcess:
+    """main() called in this process (fast), shaped like a CompletedProcess for the same checks."""
+
+    def __init__(self, capsys, *args: str) -> None:  # type: ignore[no-untyped-def]
+        from archer.cli import main
+
+        self.returncode = main(list(args))
+        captured = capsys.readouterr()
+        self.stdout, self.stderr = captured.out, captured.err
+
+
+def one_line_error(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -31,21 +42,32 @@ def test_help_lists_commands_and_every_option():
         assert option in train_help
 
 
-def test_user_mistakes_get_one_clear_line(tmp_path: Path):
+def test_a_user_mistake_in_a_real_process_is_one_line():
     one_line_error(archer("train", "archer.gama=0.9"), "did you mean archer.gamma")
-    one_line_error(archer("train", "archer.iterations=many"), "archer.iterations must be int")
-    one_line_error(archer("train", "--config", str(tmp_path / "nope.yaml")), "config file not found")
+
+
+def test_user_mistakes_get_one_clear_line(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    def run(*args: str) -> InProcess:
+        return InProcess(capsys, *args)
+
+    one_line_error(run("train", "archer.iterations=many"), "archer.iterations must be int")
+    one_line_error(run("train", "--config", str(tmp_path / "nope.yaml")), "config file not found")
     bad = tmp_path / "bad.yaml"
     bad.write_text("archer: [1, 2\n")
-    one_line_error(archer("train", "--config", str(bad)), "not valid YAML")
-    one_line_error(archer("train", "archer.tau=0"), "archer.tau")
-    one_line_error(archer("eval", str(tmp_path)), "not an archer run folder")
-    one_line_error(archer("train", "--resume", str(tmp_path / "missing")), "no such run folder")
+    one_line_error(run("train", "--config", str(bad)), "not valid YAML")
+    one_line_error(run("train", "archer.tau=0"), "archer.tau")
+    one_line_error(run("eval", str(tmp_path)), "not an archer run folder")
+    one_line_error(run("train", "--resume", str(tmp_path / "missing")), "no such run folder")
     (tmp_path / "config.yaml").write_text("env: {name: guess_number}\n")
+    one_line_error(run("eval", str(tmp_path)), "has no checkpoint yet")
     (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
-    one_line_error(archer("eval", str(tmp_path)), "not a readable archer checkpoint")
-    one_line_error(archer("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
+    one_line_error(run("eval", str(tmp_path)), "not a readable archer checkpoint")
+    one_line_error(run("eval", str(tmp_path / "checkpoint.pt"), "--games", "0"), "--games must be >= 1")
+    one_line_error(run("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
                    "demonstration file not found")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"turns": [{"observation": "x"}]}\n')
+    one_line_error(run("train", f"env.demo_path={broken}", "run.out_dir=" + str(tmp_path / "r2")), "broken.jsonl:1")
 
 
 def test_train_then_eval_then_demos(tmp_path: Path):
