@@ -39,7 +39,7 @@ class EnvConfig:
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
     oracle_model: str | None = _f(None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base")
-    demo_games: int = _f(2000, "number of scripted demonstration games generated for behaviour cloning")
+    demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
     demo_path: str | None = _f(None, "a JSONL file of your own demonstration games (see docs/data.md) instead of scripted ones")
 
@@ -73,7 +73,7 @@ class CriticConfig:
 class BCConfig:
     """Behaviour cloning: supervised fine-tuning on demonstrations, loss on the utterance tokens only."""
 
-    epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
+    epochs: int = _f(4, "passes over the demonstration turns (0 skips BC)")
     from_run: str | None = _f(None, "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew")
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
@@ -83,12 +83,12 @@ class BCConfig:
 class ArcherConfig:
     """Online ArCHer: the schedule and the losses' constants."""
 
-    iterations: int = _f(30, "rollout -> critic -> actor iterations")
+    iterations: int = _f(15, "rollout -> critic -> actor iterations")
     rollout_trajectories: int = _f(32, "games collected per iteration (sampling at policy.temperature)")
-    critic_updates: int = _f(40, "critic steps per iteration")
+    critic_updates: int = _f(20, "critic steps per iteration")
     actor_updates: int = _f(2, "actor steps per iteration (after the warm-up)")
     warmup_iterations: int = _f(0, "iterations in which only the critic learns")
-    critic_pretrain_steps: int = _f(500, "critic steps on the demonstrations before the first iteration")
+    critic_pretrain_steps: int = _f(300, "critic steps on the demonstrations before the first iteration")
     batch_size: int = _f(64, "transitions per critic step, states per actor step")
     gamma: float = _f(0.95, "discount between utterances")
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
@@ -107,7 +107,7 @@ class EvalConfig:
     """Greedy evaluation on fixed held-out games."""
 
     games: int = _f(64, "held-out games per evaluation")
-    every: int = _f(5, "evaluate every this many iterations (and always after the last)")
+    every: int = _f(3, "evaluate every this many iterations (and always after the last)")
     seed: int = _f(1_000_000, "first seed of the held-out games (training games use seeds below it)")
     transcripts: int = _f(8, "evaluation games written out as transcripts")
 
