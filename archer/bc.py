@@ -46,11 +46,10 @@ def behaviour_clone(
     )
     policy.model.train()
     losses, step = [], 0
+    lengths = np.array([len(s) + len(a) for s, a in zip(states, actions)])
     for _ in range(epochs):
-        order = rng.permutation(len(pairs))
         epoch_losses = []
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in length_bucketed_batches(lengths, batch_size, rng):
             token_logp, mask = policy.token_log_probs([states[i] for i in idx], [actions[i] for i in idx])
             loss = bc_loss(token_logp, mask)
             optimizer.zero_grad(set_to_none=True)
@@ -65,6 +64,21 @@ def behaviour_clone(
         losses.append(float(np.mean(epoch_losses)))
     policy.model.eval()
     return losses
+
+
+def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches of similar length: a batch is padded to its longest row, so mixing a
+    40-token turn with a 160-token one wastes most of the compute (measured: 3-4x on Twenty
+    Questions). Rows are shuffled, sorted by length within windows of 50 batches, cut into
+    batches, and the batches shuffled."""
+    order = rng.permutation(len(lengths))
+    window = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = order[start : start + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def bc_steps_per_epoch(games: list[Game], batch_size: int) -> int:

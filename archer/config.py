@@ -73,7 +73,7 @@ class CriticConfig:
 class BCConfig:
     """Behaviour cloning: supervised fine-tuning on demonstrations, loss on the utterance tokens only."""
 
-    epochs: int = _f(4, "passes over the demonstration turns (0 skips BC)")
+    epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
     from_run: str | None = _f(None, "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew")
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
@@ -83,7 +83,7 @@ class BCConfig:
 class ArcherConfig:
     """Online ArCHer: the schedule and the losses' constants."""
 
-    iterations: int = _f(15, "rollout -> critic -> actor iterations")
+    iterations: int = _f(20, "rollout -> critic -> actor iterations")
     rollout_trajectories: int = _f(32, "games collected per iteration (sampling at policy.temperature)")
     critic_updates: int = _f(20, "critic steps per iteration")
     actor_updates: int = _f(2, "actor steps per iteration (after the warm-up)")

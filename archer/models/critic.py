@@ -44,6 +44,7 @@ class DoubleCritic(nn.Module):
         pooling: str = "last",
         head_hidden: int = 256,
         max_tokens: int = 512,
+        chunk_size: int = 16,
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -52,6 +53,7 @@ class DoubleCritic(nn.Module):
         self.layout = layout
         self.pooling = pooling
         self.max_tokens = max_tokens
+        self.chunk_size = chunk_size
         hidden = encoder.config.hidden_size
         q_in = hidden if layout == "joint" else 2 * hidden
         self.q1, self.q2 = mlp(q_in, head_hidden), mlp(q_in, head_hidden)
@@ -67,8 +69,26 @@ class DoubleCritic(nn.Module):
 
     def _encode(self, rows: list[list[int]], extra_index: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pool each row of ids to one vector [B, H]; optionally also the hidden state that sits
-        `extra_index[i]` tokens before the row's end (used for V inside the joint sequence)."""
+        `extra_index[i]` tokens before the row's end (used for V inside the joint sequence).
+
+        Rows are encoded in chunks of similar length (a padded batch costs as much as its longest
+        row times its size), then put back in their original order."""
         rows = [r[-self.max_tokens:] if self.causal else r[: self.max_tokens] for r in rows]
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        pooled_parts, extra_parts = [], []
+        for start in range(0, len(order), self.chunk_size):
+            idx = order[start : start + self.chunk_size]
+            p, e = self._encode_batch([rows[i] for i in idx], None if extra_index is None else [extra_index[i] for i in idx])
+            pooled_parts.append(p)
+            extra_parts.append(e)
+        inverse = torch.empty(len(order), dtype=torch.long)
+        inverse[torch.tensor(order)] = torch.arange(len(order))
+        inverse = inverse.to(self.device)
+        pooled = torch.cat(pooled_parts)[inverse]
+        extra = torch.cat(extra_parts)[inverse] if extra_index is not None else None  # type: ignore[arg-type]
+        return pooled, extra
+
+    def _encode_batch(self, rows: list[list[int]], extra_index: list[int] | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
         kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if self.causal else {}
         hidden = self.encoder(input_ids=ids, attention_mask=mask, **kwargs).last_hidden_state  # [B, T, H]
