@@ -39,7 +39,9 @@ def find_checkpoint(path: str | Path) -> Path:
             raise UserError(f"{path} is not an archer run folder (it has no config.yaml)")
         path = path / FILENAME
         if not path.is_file():
-            raise UserError(f"{path.parent} has no checkpoint yet (the run stopped before its first one); start it again")
+            raise UserError(
+                f"{path.parent} has no checkpoint yet (the run stopped before its first one); start it again"
+            )
     if not path.is_file():
         raise UserError(f"no such run folder or checkpoint: {path}")
     return path

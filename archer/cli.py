@@ -55,14 +55,22 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     s, f = summary.start, summary.final
-    print(f"\nBC start : greedy eval return {s['eval/return_mean']:.2f} ± {s['eval/return_stderr']:.2f} (std. error), "
-          f"success {s['eval/success_rate']:.0%}")
-    print(f"final    : greedy eval return {f['eval/return_mean']:.2f} ± {f['eval/return_stderr']:.2f} (std. error), "
-          f"success {f['eval/success_rate']:.0%}")
+    print(
+        f"\nBC start : greedy eval return {s['eval/return_mean']:.2f} ± {s['eval/return_stderr']:.2f} (std. error), "
+        f"success {s['eval/success_rate']:.0%}"
+    )
+    print(
+        f"final    : greedy eval return {f['eval/return_mean']:.2f} ± {f['eval/return_stderr']:.2f} (std. error), "
+        f"success {f['eval/success_rate']:.0%}"
+    )
     if "eval/sampled_return_mean" in f:
-        print(f"sampled  : {s.get('eval/sampled_return_mean', float('nan')):.2f} -> {f['eval/sampled_return_mean']:.2f}")
-    print(f"results  : {summary.run_dir} (metrics.jsonl, learning_curve.png, transcripts/, checkpoint.pt); "
-          f"{summary.minutes:.1f} min")
+        print(
+            f"sampled  : {s.get('eval/sampled_return_mean', float('nan')):.2f} -> {f['eval/sampled_return_mean']:.2f}"
+        )
+    print(
+        f"results  : {summary.run_dir} (metrics.jsonl, learning_curve.png, transcripts/, checkpoint.pt); "
+        f"{summary.minutes:.1f} min"
+    )
 
 
 def cmd_bc(args: argparse.Namespace) -> int:
@@ -97,8 +105,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     first_seed = cfg.eval.seed if args.first_seed is None else args.first_seed
     result = evaluate(policy, lambda: make_env(cfg.env), args.games, first_seed, greedy=not args.sampled)
     mode = "sampled" if args.sampled else "greedy"
-    print(f"{cfg.env.name}, {args.games} {mode} games (seeds {first_seed}..{first_seed + args.games - 1}), "
-          f"checkpoint at iteration {state['iteration']}:")
+    print(
+        f"{cfg.env.name}, {args.games} {mode} games (seeds {first_seed}..{first_seed + args.games - 1}), "
+        f"checkpoint at iteration {state['iteration']}:"
+    )
     print(f"  mean return  {result.return_mean:.3f} ± {result.return_stderr:.3f} (std. error)")
     print(f"  success rate {result.success_rate:.3f} ± {result.success_stderr:.3f} (std. error)")
     print(f"  mean turns   {result.turns_mean:.2f}")
@@ -108,7 +118,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_demos(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from archer.config import EnvConfig, Config
+    from archer.config import Config, EnvConfig
     from archer.envs import make_env, make_scripted_player
     from archer.rollout import play_scripted
     from archer.trajectory import save_games
@@ -118,8 +128,10 @@ def cmd_demos(args: argparse.Namespace) -> int:
     games = [play_scripted(env, player, args.seed * 1_000_003 + i) for i in range(args.games)]
     save_games(games, args.out)
     returns = [g.total_return for g in games]
-    print(f"wrote {len(games)} games to {args.out}: mean return {np.mean(returns):.2f}, "
-          f"success {np.mean([bool(g.success) for g in games]):.0%}")
+    print(
+        f"wrote {len(games)} games to {args.out}: mean return {np.mean(returns):.2f}, "
+        f"success {np.mean([bool(g.success) for g in games]):.0%}"
+    )
     return 0
 
 
@@ -149,20 +161,30 @@ def build_parser() -> argparse.ArgumentParser:
     from archer.envs import ENV_NAMES
 
     parser = argparse.ArgumentParser(
-        prog="archer", description="Train LLM agents with hierarchical multi-turn RL (ArCHer).",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="archer",
+        description="Train LLM agents with hierarchical multi-turn RL (ArCHer).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play}")
     fmt = argparse.RawDescriptionHelpFormatter
 
-    p = sub.add_parser("train", help="BC warm start, then online ArCHer; writes a run folder",
-                       epilog=_config_options_text(), formatter_class=fmt)
+    p = sub.add_parser(
+        "train",
+        help="BC warm start, then online ArCHer; writes a run folder",
+        epilog=_config_options_text(),
+        formatter_class=fmt,
+    )
     _add_config_args(p)
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("bc", help="behaviour cloning only (a run folder with the BC policy)",
-                       epilog=_config_options_text(), formatter_class=fmt)
+    p = sub.add_parser(
+        "bc",
+        help="behaviour cloning only (a run folder with the BC policy)",
+        epilog=_config_options_text(),
+        formatter_class=fmt,
+    )
     _add_config_args(p)
     p.set_defaults(func=cmd_bc)
 

@@ -38,10 +38,14 @@ class EnvConfig:
     name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset")
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
-    oracle_model: str | None = _f(None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base")
+    oracle_model: str | None = _f(
+        None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base"
+    )
     demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
-    demo_path: str | None = _f(None, "a JSONL file of your own demonstration games (see docs/data.md) instead of scripted ones")
+    demo_path: str | None = _f(
+        None, "a JSONL file of your own demonstration games (see docs/data.md) instead of scripted ones"
+    )
 
 
 @dataclass
@@ -62,8 +66,12 @@ class PolicyConfig:
 class CriticConfig:
     """The utterance-level critic: an encoder, two Q heads, two V heads, and a Polyak target copy."""
 
-    encoder: str = _f("policy", "'policy' (a copy of the BC'd policy's body, its own weights), 'tiny', or a HF name/path")
-    layout: str = _f("joint", "'joint': Q reads state+utterance as one sequence; 'separate': Q(e_s, e_a) as the reference")
+    encoder: str = _f(
+        "policy", "'policy' (a copy of the BC'd policy's body, its own weights), 'tiny', or a HF name/path"
+    )
+    layout: str = _f(
+        "joint", "'joint': Q reads state+utterance as one sequence; 'separate': Q(e_s, e_a) as the reference"
+    )
     pooling: str = _f("auto", "'last' token, 'mean', 'cls', or 'auto' (last for causal encoders, mean otherwise)")
     head_hidden: int = _f(256, "width of the MLP heads")
     max_tokens: int = _f(512, "longest critic input in tokens (the oldest turns are cut first)")
@@ -74,7 +82,10 @@ class BCConfig:
     """Behaviour cloning: supervised fine-tuning on demonstrations, loss on the utterance tokens only."""
 
     epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
-    from_run: str | None = _f(None, "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew")
+    from_run: str | None = _f(
+        None,
+        "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew",
+    )
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
 
@@ -95,7 +106,10 @@ class ArcherConfig:
     critic_lr: float = _f(3e-4, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
-    baseline: str = _f("v", "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)")
+    baseline: str = _f(
+        "v",
+        "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)",
+    )
     actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
     buffer_capacity: int = _f(100_000, "replay buffer size in transitions")
@@ -139,12 +153,36 @@ class Config:
 
     def validate(self) -> Config:
         """Raise UserError for values no run can use, saying what to change."""
-        _check_positive(self, ["env.max_turns", "env.n", "policy.max_new_tokens", "archer.iterations",
-                               "archer.rollout_trajectories", "archer.batch_size", "archer.buffer_capacity",
-                               "eval.games", "eval.every", "bc.batch_size", "run.checkpoint_every"])
-        _check_nonneg(self, ["env.demo_games", "bc.epochs", "archer.critic_updates", "archer.actor_updates",
-                             "archer.warmup_iterations", "archer.critic_pretrain_steps", "archer.kl_coef",
-                             "eval.transcripts", "run.threads"])
+        _check_positive(
+            self,
+            [
+                "env.max_turns",
+                "env.n",
+                "policy.max_new_tokens",
+                "archer.iterations",
+                "archer.rollout_trajectories",
+                "archer.batch_size",
+                "archer.buffer_capacity",
+                "eval.games",
+                "eval.every",
+                "bc.batch_size",
+                "run.checkpoint_every",
+            ],
+        )
+        _check_nonneg(
+            self,
+            [
+                "env.demo_games",
+                "bc.epochs",
+                "archer.critic_updates",
+                "archer.actor_updates",
+                "archer.warmup_iterations",
+                "archer.critic_pretrain_steps",
+                "archer.kl_coef",
+                "eval.transcripts",
+                "run.threads",
+            ],
+        )
         from archer.envs import ENV_NAMES
 
         if self.env.name not in ENV_NAMES:
@@ -164,9 +202,13 @@ class Config:
         if self.critic.encoder == "policy" and self.critic.layout == "separate" and self.critic.pooling == "cls":
             raise UserError("critic.pooling=cls needs an encoder with a CLS token; a policy copy is causal: use last")
         if self.env.demo_path is None and self.env.demo_games == 0 and self.bc.epochs > 0 and not self.bc.from_run:
-            raise UserError("bc.epochs > 0 needs demonstrations: set env.demo_games > 0 or env.demo_path, or bc.epochs=0")
+            raise UserError(
+                "bc.epochs > 0 needs demonstrations: set env.demo_games > 0 or env.demo_path, or bc.epochs=0"
+            )
         if self.policy.model == "tiny" and self.policy.n_embd % self.policy.n_head:
-            raise UserError(f"policy.n_embd={self.policy.n_embd} must be divisible by policy.n_head={self.policy.n_head}")
+            raise UserError(
+                f"policy.n_embd={self.policy.n_embd} must be divisible by policy.n_head={self.policy.n_head}"
+            )
         if self.archer.baseline not in ("v", "group"):
             raise UserError(f"archer.baseline={self.archer.baseline!r}: use 'v' or 'group'")
         if self.archer.baseline == "group" and self.archer.actor_samples < 2:

@@ -31,8 +31,14 @@ def td_targets(
 
 
 def critic_loss(
-    q1: torch.Tensor, q2: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor,
-    y_q1: torch.Tensor, y_q2: torch.Tensor, target_q1: torch.Tensor, target_q2: torch.Tensor,
+    q1: torch.Tensor,
+    q2: torch.Tensor,
+    v1: torch.Tensor,
+    v2: torch.Tensor,
+    y_q1: torch.Tensor,
+    y_q2: torch.Tensor,
+    target_q1: torch.Tensor,
+    target_q2: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(total, q part, v part): MSE of Q_k to y_Qk plus MSE of V_k to Q̄_k(s, a'); targets carry no gradient."""
     q_loss = F.mse_loss(q1, y_q1.detach()) + F.mse_loss(q2, y_q2.detach())

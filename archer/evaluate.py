@@ -43,7 +43,7 @@ def summarise(games: list[Game]) -> EvalResult:
     returns = np.array([g.total_return for g in games], dtype=np.float64)
     success = np.array([bool(g.success) for g in games], dtype=np.float64)
     n = len(games)
-    sem = (lambda x: float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0)
+    sem = lambda x: float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
     return EvalResult(
         return_mean=float(returns.mean()),
         return_stderr=sem(returns),
@@ -55,7 +55,11 @@ def summarise(games: list[Game]) -> EvalResult:
 
 
 def evaluate(
-    policy: Policy, make_env: Callable[[], TextEnv], n_games: int, first_seed: int, greedy: bool = True,
+    policy: Policy,
+    make_env: Callable[[], TextEnv],
+    n_games: int,
+    first_seed: int,
+    greedy: bool = True,
     batch_size: int = 64,
 ) -> EvalResult:
     """Play `n_games` held-out games (seeds first_seed..first_seed+n-1), in batches."""

@@ -16,6 +16,7 @@ Everything a later iteration needs is in the checkpoint, so `resume` continues e
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,12 @@ from typing import Any
 
 import numpy as np
 import torch
+import yaml
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerFast
 
 from archer.actor_update import actor_step
-from archer.bc import behaviour_clone, bc_steps_per_epoch
+from archer.bc import bc_steps_per_epoch, behaviour_clone
 from archer.buffer import ReplayBuffer
 from archer.checkpoint import load_checkpoint, save_checkpoint
 from archer.config import Config, from_dict, save_config, to_dict
@@ -109,10 +111,18 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
     learner.critic.train()
     for _ in range(steps):
         batch = learner.buffer.sample(cfg.archer.batch_size, learner.rng)
-        rows.append(critic_step(
-            learner.critic, learner.target, learner.policy, batch, learner.critic_opt,
-            gamma=cfg.archer.gamma, tau=cfg.archer.tau, grad_clip=cfg.archer.grad_clip,
-        ))
+        rows.append(
+            critic_step(
+                learner.critic,
+                learner.target,
+                learner.policy,
+                batch,
+                learner.critic_opt,
+                gamma=cfg.archer.gamma,
+                tau=cfg.archer.tau,
+                grad_clip=cfg.archer.grad_clip,
+            )
+        )
         if bar is not None:
             bar.update(1)
     learner.critic.eval()
@@ -126,16 +136,25 @@ def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
     for _ in range(cfg.archer.actor_updates):
         n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
         states = learner.buffer.sample(n_states, learner.rng).observations
-        rows.append(actor_step(
-            learner.policy, learner.critic, states, learner.actor_opt, cfg.archer.grad_clip,
-            reference=learner.reference, kl_coef=cfg.archer.kl_coef,
-            samples_per_state=cfg.archer.actor_samples, baseline=cfg.archer.baseline,
-        ))
+        rows.append(
+            actor_step(
+                learner.policy,
+                learner.critic,
+                states,
+                learner.actor_opt,
+                cfg.archer.grad_clip,
+                reference=learner.reference,
+                kl_coef=cfg.archer.kl_coef,
+                samples_per_state=cfg.archer.actor_samples,
+                baseline=cfg.archer.baseline,
+            )
+        )
     learner.policy.model.eval()
     return mean_metrics(rows)
 
 
-def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str, sampled: bool = False) -> EvalResult:
+def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str) -> EvalResult:
+    """Greedy evaluation on the held-out games; writes the first games as a transcript file."""
     result = evaluate(learner.policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
     if cfg.eval.transcripts:
         folder = run_dir / "transcripts"
@@ -199,16 +218,24 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         demos = make_demonstrations(cfg, rng)
         save_games(demos, run_dir / "demonstrations.jsonl")
         demo_return = float(np.mean([g.total_return for g in demos]))
-        tqdm.write(f"demonstrations: {len(demos)} games, mean return {demo_return:.2f}, "
-                   f"success {np.mean([bool(g.success) for g in demos]):.0%}")
+        tqdm.write(
+            f"demonstrations: {len(demos)} games, mean return {demo_return:.2f}, "
+            f"success {np.mean([bool(g.success) for g in demos]):.0%}"
+        )
         tokenizer = build_tokenizer(cfg, tokenizer_texts(cfg, demos))
         tokenizer.save_pretrained(str(run_dir / "tokenizer"))
         policy = make_policy(cfg, build_policy_model(cfg, tokenizer).to(device).eval(), tokenizer)
-        with tqdm(total=cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size), desc="behaviour cloning",
-                  disable=not show, leave=False) as bar:
+        with tqdm(
+            total=cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size),
+            desc="behaviour cloning",
+            disable=not show,
+            leave=False,
+        ) as bar:
+
             def on_step(_: int, loss: float) -> None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.3f}")
+
             bc_losses = behaviour_clone(policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step)
         if bc_losses:
             tqdm.write(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
@@ -219,13 +246,22 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         p.requires_grad_(False)
     critic = build_critic(cfg, policy)
     critic_opt, actor_opt = make_optimizers(cfg, policy, critic)
-    learner = Learner(policy, reference, critic, make_target(critic), critic_opt, actor_opt,
-                      ReplayBuffer(cfg.archer.buffer_capacity), rng)
+    learner = Learner(
+        policy,
+        reference,
+        critic,
+        make_target(critic),
+        critic_opt,
+        actor_opt,
+        ReplayBuffer(cfg.archer.buffer_capacity),
+        rng,
+    )
 
     if cfg.archer.critic_pretrain_steps:
         learner.buffer.add_games(demos)
-        with tqdm(total=cfg.archer.critic_pretrain_steps, desc="critic pre-training", disable=not show,
-                  leave=False) as bar:
+        with tqdm(
+            total=cfg.archer.critic_pretrain_steps, desc="critic pre-training", disable=not show, leave=False
+        ) as bar:
             pre = critic_phase(learner, cfg, cfg.archer.critic_pretrain_steps, bar)
         tqdm.write(f"critic pre-training: {cfg.archer.critic_pretrain_steps} steps, loss {pre['critic/loss']:.3f}")
         if not cfg.archer.demos_in_buffer:
@@ -236,10 +272,19 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     start = run_eval(learner, cfg, run_dir, "iteration_0000")
     sampled = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed, greedy=False)
     learner.start_eval = {**start.metrics(), "eval/sampled_return_mean": sampled.return_mean}
-    tqdm.write(f"BC start: greedy eval return {start.return_mean:.2f} ± {start.return_stderr:.2f}, "
-               f"success {start.success_rate:.0%}; sampled {sampled.return_mean:.2f}")
-    log.write({"iteration": 0, "perf/env_samples": 0, "perf/games": 0, "bc/final_loss": bc_losses[-1] if bc_losses else None,
-               **learner.start_eval})
+    tqdm.write(
+        f"BC start: greedy eval return {start.return_mean:.2f} ± {start.return_stderr:.2f}, "
+        f"success {start.success_rate:.0%}; sampled {sampled.return_mean:.2f}"
+    )
+    log.write(
+        {
+            "iteration": 0,
+            "perf/env_samples": 0,
+            "perf/games": 0,
+            "bc/final_loss": bc_losses[-1] if bc_losses else None,
+            **learner.start_eval,
+        }
+    )
     save_checkpoint(checkpoint_state(learner, cfg), run_dir)
     return learner
 
@@ -250,8 +295,9 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     device = resolve_device(cfg.run.device)
     rng = seed_everything(cfg.run.seed)
     policy = restore_policy(cfg, state, run_dir, device)
-    reference = Policy(policy_model_from_config(state["policy_config"]), policy.tokenizer,
-                       policy.max_new_tokens, policy.temperature)
+    reference = Policy(
+        policy_model_from_config(state["policy_config"]), policy.tokenizer, policy.max_new_tokens, policy.temperature
+    )
     reference.model.load_state_dict(state["reference"])
     reference.model.to(device).eval().requires_grad_(False)
     critic = build_critic(cfg, policy)
@@ -268,9 +314,20 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     buffer.load_state_dict(state["buffer"])
     set_rng_state(rng, state["rng"])
     log.truncate_after(state["iteration"])
-    return Learner(policy, reference, critic, target, critic_opt, actor_opt, buffer, rng,
-                   iteration=state["iteration"], env_samples=state["env_samples"],
-                   games_played=state["games_played"], start_eval=state["start_eval"])
+    return Learner(
+        policy,
+        reference,
+        critic,
+        target,
+        critic_opt,
+        actor_opt,
+        buffer,
+        rng,
+        iteration=state["iteration"],
+        env_samples=state["env_samples"],
+        games_played=state["games_played"],
+        start_eval=state["start_eval"],
+    )
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -324,16 +381,18 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
 
         # 5. evaluate, log, checkpoint
         returns = [g.total_return for g in games]
-        row.update({
-            "perf/env_samples": learner.env_samples,
-            "perf/games": learner.games_played,
-            "rollout/return_mean": float(np.mean(returns)),
-            "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
-            "rollout/turns_mean": float(np.mean([len(g.turns) for g in games])),
-            "perf/rollout_s": t_rollout - t_it,
-            "perf/critic_s": t_critic - t_rollout,
-            "perf/actor_s": t_actor - t_critic,
-        })
+        row.update(
+            {
+                "perf/env_samples": learner.env_samples,
+                "perf/games": learner.games_played,
+                "rollout/return_mean": float(np.mean(returns)),
+                "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
+                "rollout/turns_mean": float(np.mean([len(g.turns) for g in games])),
+                "perf/rollout_s": t_rollout - t_it,
+                "perf/critic_s": t_critic - t_rollout,
+                "perf/actor_s": t_actor - t_critic,
+            }
+        )
         if it % cfg.eval.every == 0 or it == cfg.archer.iterations:
             result = run_eval(learner, cfg, run_dir, f"iteration_{it:04d}")
             row.update(result.metrics())
@@ -344,8 +403,11 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         if it % cfg.run.checkpoint_every == 0 or it == cfg.archer.iterations:
             save_checkpoint(checkpoint_state(learner, cfg), run_dir)
         bar.update(1)
-        bar.set_postfix(samples=learner.env_samples, rollout=f"{row['rollout/return_mean']:.2f}",
-                        eval=f"{last_eval:.2f}" if last_eval is not None else "-")
+        bar.set_postfix(
+            samples=learner.env_samples,
+            rollout=f"{row['rollout/return_mean']:.2f}",
+            eval=f"{last_eval:.2f}" if last_eval is not None else "-",
+        )
     bar.close()
 
     # final: sampled eval too, learning curve, summary
@@ -356,15 +418,24 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         final["eval/sampled_return_mean"] = sampled.return_mean
     plot_learning_curve(rows, run_dir / "learning_curve.png", f"ArCHer on {cfg.env.name} (seed {cfg.run.seed})")
     summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60)
-    (run_dir / "summary.json").write_text(__import__("json").dumps(
-        {"start": summary.start, "final": summary.final, "minutes_this_session": summary.minutes,
-         "seed": cfg.run.seed, "iterations": learner.iteration, "env_samples": learner.env_samples}, indent=2))
+    (run_dir / "summary.json").write_text(
+        json.dumps(
+            {
+                "start": summary.start,
+                "final": summary.final,
+                "minutes_this_session": summary.minutes,
+                "seed": cfg.run.seed,
+                "iterations": learner.iteration,
+                "env_samples": learner.env_samples,
+            },
+            indent=2,
+        )
+    )
     return summary
 
 
 def load_run_config(run_dir: Path) -> Config:
     """The resolved config saved in a run folder."""
-    import yaml
 
     path = run_dir / "config.yaml"
     if not path.is_file():

@@ -107,7 +107,9 @@ def load_games(path: str | Path) -> list[Game]:
                 _turn_from_json(t, turns_raw[i + 1] if i + 1 < len(turns_raw) else None, where)
                 for i, t in enumerate(turns_raw)
             ]
-            games.append(Game(turns=turns, env=str(raw.get("env", "")), seed=raw.get("seed"), success=raw.get("success")))
+            games.append(
+                Game(turns=turns, env=str(raw.get("env", "")), seed=raw.get("seed"), success=raw.get("success"))
+            )
     if not games:
         raise UserError(f"{path} holds no games")
     return games

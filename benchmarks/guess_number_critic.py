@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> dict:
     cfg = load_config(ROOT / "configs" / "guess_number.yaml", args.overrides)
     rng = seed_everything(args.seed)
     n, gamma = cfg.env.n, cfg.archer.gamma
-    env, player = GuessNumberEnv(n=n, max_turns=cfg.env.max_turns), ScriptedPlayer(n=n, skill=args.skill, seed=args.seed)
+    env, player = (
+        GuessNumberEnv(n=n, max_turns=cfg.env.max_turns),
+        ScriptedPlayer(n=n, skill=args.skill, seed=args.seed),
+    )
     train_games = [play_scripted(env, player, int(s)) for s in rng.integers(0, 10**9, size=args.games)]
     probe_games = [play_scripted(env, player, int(s)) for s in rng.integers(10**9, 2 * 10**9, size=200)]
     exact = scripted_values(n, args.skill, gamma)
@@ -91,22 +94,45 @@ def main(argv: list[str] | None = None) -> dict:
     curve, t0 = [], time.time()
     for step in range(1, args.steps + 1):
         critic.train()
-        critic_step(critic, target, sampler, buffer.sample(cfg.archer.batch_size, rng), optimizer,  # type: ignore[arg-type]
-                    gamma, cfg.archer.tau, cfg.archer.grad_clip)
+        critic_step(
+            critic,
+            target,
+            sampler,
+            buffer.sample(cfg.archer.batch_size, rng),
+            optimizer,  # type: ignore[arg-type]
+            gamma,
+            cfg.archer.tau,
+            cfg.archer.grad_clip,
+        )
         if step % args.every == 0 or step == args.steps:
             critic.eval()
             with torch.no_grad():
-                pred = np.concatenate([torch.minimum(*critic.values(probe_states[i:i + 256])).numpy()
-                                       for i in range(0, len(probe_states), 256)])
-            curve.append({"step": step, "r2": r_squared(pred, probe_values),
-                          "mae": float(np.abs(pred - probe_values).mean()), "seconds": time.time() - t0})
+                pred = np.concatenate(
+                    [
+                        torch.minimum(*critic.values(probe_states[i : i + 256])).numpy()
+                        for i in range(0, len(probe_states), 256)
+                    ]
+                )
+            curve.append(
+                {
+                    "step": step,
+                    "r2": r_squared(pred, probe_values),
+                    "mae": float(np.abs(pred - probe_values).mean()),
+                    "seconds": time.time() - t0,
+                }
+            )
             print(json.dumps(curve[-1]), flush=True)
     report = {
         "benchmark": "guess_number_critic",
         "machine": f"{platform.machine()} {platform.processor() or ''} {__import__('os').cpu_count()} cores".strip(),
-        "skill": args.skill, "gamma": gamma, "bc_run": str(args.bc_run) if args.bc_run else None,
-        "critic": vars(cfg.critic), "batch_size": cfg.archer.batch_size, "critic_lr": cfg.archer.critic_lr,
-        "seed": args.seed, "curve": curve,
+        "skill": args.skill,
+        "gamma": gamma,
+        "bc_run": str(args.bc_run) if args.bc_run else None,
+        "critic": vars(cfg.critic),
+        "batch_size": cfg.archer.batch_size,
+        "critic_lr": cfg.archer.critic_lr,
+        "seed": args.seed,
+        "curve": curve,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))

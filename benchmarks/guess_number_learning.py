@@ -39,25 +39,33 @@ def main(argv: list[str] | None = None) -> dict:
 
     rows = []
     for seed in args.seeds:
-        cfg = load_config(ROOT / "configs" / "guess_number.yaml",
-                          [*args.overrides, f"run.seed={seed}", f"run.out_dir={args.runs}",
-                           f"run.name=guess_number-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"])
+        cfg = load_config(
+            ROOT / "configs" / "guess_number.yaml",
+            [
+                *args.overrides,
+                f"run.seed={seed}",
+                f"run.out_dir={args.runs}",
+                f"run.name=guess_number-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}",
+            ],
+        )
         t0 = time.time()
         summary = train(cfg)
         optimum = optimal_return(cfg.env.n)
-        rows.append({
-            "seed": seed,
-            "bc_start": summary.start["eval/return_mean"],
-            "bc_start_stderr": summary.start["eval/return_stderr"],
-            "final": summary.final["eval/return_mean"],
-            "final_stderr": summary.final["eval/return_stderr"],
-            "final_sampled": summary.final.get("eval/sampled_return_mean"),
-            "optimum": optimum,
-            "gap_to_optimum": optimum - summary.final["eval/return_mean"],
-            "within_tolerance": optimum - summary.final["eval/return_mean"] <= args.tolerance,
-            "minutes": (time.time() - t0) / 60,
-            "run_dir": str(summary.run_dir),
-        })
+        rows.append(
+            {
+                "seed": seed,
+                "bc_start": summary.start["eval/return_mean"],
+                "bc_start_stderr": summary.start["eval/return_stderr"],
+                "final": summary.final["eval/return_mean"],
+                "final_stderr": summary.final["eval/return_stderr"],
+                "final_sampled": summary.final.get("eval/sampled_return_mean"),
+                "optimum": optimum,
+                "gap_to_optimum": optimum - summary.final["eval/return_mean"],
+                "within_tolerance": optimum - summary.final["eval/return_mean"] <= args.tolerance,
+                "minutes": (time.time() - t0) / 60,
+                "run_dir": str(summary.run_dir),
+            }
+        )
         print(json.dumps(rows[-1]))
     finals = [r["final"] for r in rows]
     report = {
@@ -72,8 +80,10 @@ def main(argv: list[str] | None = None) -> dict:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
-    print(f"final greedy return {report['final_mean']:.2f} ± {report['final_std']:.2f} (std over {len(rows)} seeds); "
-          f"optimum {report['optimum']:.2f}; report in {args.out}")
+    print(
+        f"final greedy return {report['final_mean']:.2f} ± {report['final_std']:.2f} (std over {len(rows)} seeds); "
+        f"optimum {report['optimum']:.2f}; report in {args.out}"
+    )
     return report
 
 

@@ -10,8 +10,9 @@ from tests.test_train import TINY
 
 
 def archer(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archer.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "archer.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 class InProcess:
@@ -63,8 +64,10 @@ def test_user_mistakes_get_one_clear_line(tmp_path: Path, capsys):  # type: igno
     (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
     one_line_error(run("eval", str(tmp_path)), "not a readable archer checkpoint")
     one_line_error(run("eval", str(tmp_path / "checkpoint.pt"), "--games", "0"), "--games must be >= 1")
-    one_line_error(run("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
-                   "demonstration file not found")
+    one_line_error(
+        run("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
+        "demonstration file not found",
+    )
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"turns": [{"observation": "x"}]}\n')
     one_line_error(run("train", f"env.demo_path={broken}", "run.out_dir=" + str(tmp_path / "r2")), "broken.jsonl:1")

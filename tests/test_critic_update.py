@@ -61,8 +61,9 @@ def test_critic_step_changes_every_critic_parameter_and_moves_target(policy, cri
     target_before = {n: p.detach().clone() for n, p in target.named_parameters()}
     opt = torch.optim.Adam(critic.parameters(), lr=1e-2)
     rng = np.random.default_rng(0)
-    losses = [critic_step(critic, target, policy, buf.sample(8, rng), opt, 0.9, 0.5, 1.0)["critic/loss"]
-              for _ in range(3)]
+    losses = [
+        critic_step(critic, target, policy, buf.sample(8, rng), opt, 0.9, 0.5, 1.0)["critic/loss"] for _ in range(3)
+    ]
     assert all(np.isfinite(losses))
     unchanged = [n for n, p in critic.named_parameters() if torch.equal(p, before[n])]
     assert unchanged == [], f"parameters that did not train: {unchanged}"

@@ -12,11 +12,25 @@ from archer.config import load_config
 from archer.train import load_run_config, train
 
 TINY = [
-    "env.name=guess_number", "env.n=4", "env.max_turns=6", "env.demo_games=30",
-    "policy.n_layer=1", "policy.n_embd=32", "policy.n_head=2", "policy.max_new_tokens=8",
-    "critic.head_hidden=16", "bc.epochs=1", "bc.batch_size=16",
-    "archer.critic_pretrain_steps=2", "archer.rollout_trajectories=4", "archer.critic_updates=2",
-    "archer.actor_updates=1", "archer.batch_size=8", "eval.games=4", "eval.every=1", "eval.transcripts=2",
+    "env.name=guess_number",
+    "env.n=4",
+    "env.max_turns=6",
+    "env.demo_games=30",
+    "policy.n_layer=1",
+    "policy.n_embd=32",
+    "policy.n_head=2",
+    "policy.max_new_tokens=8",
+    "critic.head_hidden=16",
+    "bc.epochs=1",
+    "bc.batch_size=16",
+    "archer.critic_pretrain_steps=2",
+    "archer.rollout_trajectories=4",
+    "archer.critic_updates=2",
+    "archer.actor_updates=1",
+    "archer.batch_size=8",
+    "eval.games=4",
+    "eval.every=1",
+    "eval.transcripts=2",
     "run.progress=false",
 ]
 
@@ -28,8 +42,17 @@ def run(tmp: Path, name: str, *extra: str):  # type: ignore[no-untyped-def]
 def test_run_writes_its_folder(tmp_path: Path):
     summary = run(tmp_path, "a", "archer.iterations=2")
     folder = tmp_path / "a"
-    for name in ("config.yaml", "metrics.jsonl", "learning_curve.png", "checkpoint.pt", "demonstrations.jsonl",
-                 "summary.json", "tokenizer", "transcripts/iteration_0000.txt", "transcripts/iteration_0002.txt"):
+    for name in (
+        "config.yaml",
+        "metrics.jsonl",
+        "learning_curve.png",
+        "checkpoint.pt",
+        "demonstrations.jsonl",
+        "summary.json",
+        "tokenizer",
+        "transcripts/iteration_0000.txt",
+        "transcripts/iteration_0002.txt",
+    ):
         assert (folder / name).exists(), name
     rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [0, 1, 2]

@@ -51,4 +51,12 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
-__all__ = ["ENV_NAMES", "ScriptedPlayer", "TextEnv", "VectorTextEnv", "clean_action", "make_env", "make_scripted_player"]
+__all__ = [
+    "ENV_NAMES",
+    "ScriptedPlayer",
+    "TextEnv",
+    "VectorTextEnv",
+    "clean_action",
+    "make_env",
+    "make_scripted_player",
+]

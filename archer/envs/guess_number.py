@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from archer.envs.base import ScriptedPlayer as _ScriptedPlayerBase
@@ -67,7 +67,7 @@ def answer(hidden: int, question: str) -> str:
     return YES if predicate(hidden, k) else NO
 
 
-@lru_cache(maxsize=None)
+@cache
 def optimal_costs(n: int) -> tuple[float, ...]:
     """Expected number of -1 rewards under optimal play, for every interval size m = 0..n.
 

@@ -39,58 +39,145 @@ HEADER = "Questions:\n"
 # Phrases that name an attribute, longest first when matching. (phrase, attribute, negated)
 _PHRASES: list[tuple[str, str, bool]] = [
     # kinds
-    ("an animal", "animal", False), ("a mammal", "animal", False), ("alive", "alive", False),
-    ("a living thing", "alive", False), ("living", "alive", False), ("a plant", "plant", False),
-    ("food", "food", False), ("edible", "food", False), ("eat it", "food", False), ("a fruit", "fruit", False),
-    ("a vegetable", "vegetable", False), ("a vehicle", "vehicle", False), ("a means of transport", "transport", False),
-    ("used for transportation", "transport", False), ("used for transport", "transport", False),
-    ("clothing", "clothing", False), ("a piece of clothing", "clothing", False), ("clothes", "clothing", False),
-    ("wear it", "wearable", False), ("wearable", "wearable", False), ("worn", "wearable", False),
-    ("electronic", "electronic", False), ("an electronic device", "electronic", False),
-    ("use electricity", "electricity", False), ("need electricity", "electricity", False),
-    ("a musical instrument", "instrument", False), ("an instrument", "instrument", False),
-    ("used for music", "music", False), ("make music", "music", False), ("make sound", "music", False),
-    ("furniture", "furniture", False), ("a piece of furniture", "furniture", False), ("a tool", "tool", False),
-    ("a toy", "toy", False), ("jewelry", "jewelry", False), ("a piece of jewelry", "jewelry", False),
-    ("sports equipment", "sport", False), ("used for sports", "sport", False), ("used in sports", "sport", False),
-    ("used in a sport", "sport", False), ("a ball", "round", False),
-    ("art", "art", False), ("an art supply", "art", False), ("used for art", "art", False),
-    ("a kitchen tool", "kitchen", False), ("a kitchen utensil", "kitchen", False), ("a utensil", "kitchen", False),
-    ("an office supply", "office", False), ("office supplies", "office", False), ("used in an office", "office_room", False),
-    ("found in an office", "office_room", False), ("part of nature", "nature", False), ("found in nature", "nature", False),
-    ("a garden tool", "garden", False), ("used in the garden", "garden_place", False),
-    ("found in a garden", "garden_place", False), ("used for gardening", "garden", False),
+    ("an animal", "animal", False),
+    ("a mammal", "animal", False),
+    ("alive", "alive", False),
+    ("a living thing", "alive", False),
+    ("living", "alive", False),
+    ("a plant", "plant", False),
+    ("food", "food", False),
+    ("edible", "food", False),
+    ("eat it", "food", False),
+    ("a fruit", "fruit", False),
+    ("a vegetable", "vegetable", False),
+    ("a vehicle", "vehicle", False),
+    ("a means of transport", "transport", False),
+    ("used for transportation", "transport", False),
+    ("used for transport", "transport", False),
+    ("clothing", "clothing", False),
+    ("a piece of clothing", "clothing", False),
+    ("clothes", "clothing", False),
+    ("wear it", "wearable", False),
+    ("wearable", "wearable", False),
+    ("worn", "wearable", False),
+    ("electronic", "electronic", False),
+    ("an electronic device", "electronic", False),
+    ("use electricity", "electricity", False),
+    ("need electricity", "electricity", False),
+    ("a musical instrument", "instrument", False),
+    ("an instrument", "instrument", False),
+    ("used for music", "music", False),
+    ("make music", "music", False),
+    ("make sound", "music", False),
+    ("furniture", "furniture", False),
+    ("a piece of furniture", "furniture", False),
+    ("a tool", "tool", False),
+    ("a toy", "toy", False),
+    ("jewelry", "jewelry", False),
+    ("a piece of jewelry", "jewelry", False),
+    ("sports equipment", "sport", False),
+    ("used for sports", "sport", False),
+    ("used in sports", "sport", False),
+    ("used in a sport", "sport", False),
+    ("a ball", "round", False),
+    ("art", "art", False),
+    ("an art supply", "art", False),
+    ("used for art", "art", False),
+    ("a kitchen tool", "kitchen", False),
+    ("a kitchen utensil", "kitchen", False),
+    ("a utensil", "kitchen", False),
+    ("an office supply", "office", False),
+    ("office supplies", "office", False),
+    ("used in an office", "office_room", False),
+    ("found in an office", "office_room", False),
+    ("part of nature", "nature", False),
+    ("found in nature", "nature", False),
+    ("a garden tool", "garden", False),
+    ("used in the garden", "garden_place", False),
+    ("found in a garden", "garden_place", False),
+    ("used for gardening", "garden", False),
     # size
-    ("bigger than a breadbox", "bigger_than_breadbox", False), ("larger than a breadbox", "bigger_than_breadbox", False),
-    ("smaller than a breadbox", "bigger_than_breadbox", True), ("bigger than a person", "big", False),
-    ("larger than a person", "big", False), ("bigger than a human", "big", False), ("smaller than a person", "big", True),
-    ("hold it in one hand", "small", False), ("hold it in your hand", "small", False), ("fit in your hand", "small", False),
-    ("fit in a pocket", "small", False), ("small", "small", False), ("big", "big", False), ("large", "big", False),
-    ("heavy", "heavy", False), ("light", "heavy", True),
+    ("bigger than a breadbox", "bigger_than_breadbox", False),
+    ("larger than a breadbox", "bigger_than_breadbox", False),
+    ("smaller than a breadbox", "bigger_than_breadbox", True),
+    ("bigger than a person", "big", False),
+    ("larger than a person", "big", False),
+    ("bigger than a human", "big", False),
+    ("smaller than a person", "big", True),
+    ("hold it in one hand", "small", False),
+    ("hold it in your hand", "small", False),
+    ("fit in your hand", "small", False),
+    ("fit in a pocket", "small", False),
+    ("small", "small", False),
+    ("big", "big", False),
+    ("large", "big", False),
+    ("heavy", "heavy", False),
+    ("light", "heavy", True),
     # materials
-    ("made of metal", "metal", False), ("made of wood", "wood", False), ("made of plastic", "plastic", False),
-    ("made of fabric", "fabric", False), ("made of cloth", "fabric", False), ("made of glass", "glass", False),
-    ("made of paper", "paper", False), ("made of leather", "leather", False), ("made of rubber", "rubber", False),
-    ("made of stone", "stone", False), ("made of water", "water", False), ("metal", "metal", False),
-    ("wooden", "wood", False), ("plastic", "plastic", False),
+    ("made of metal", "metal", False),
+    ("made of wood", "wood", False),
+    ("made of plastic", "plastic", False),
+    ("made of fabric", "fabric", False),
+    ("made of cloth", "fabric", False),
+    ("made of glass", "glass", False),
+    ("made of paper", "paper", False),
+    ("made of leather", "leather", False),
+    ("made of rubber", "rubber", False),
+    ("made of stone", "stone", False),
+    ("made of water", "water", False),
+    ("metal", "metal", False),
+    ("wooden", "wood", False),
+    ("plastic", "plastic", False),
     # parts and uses
-    ("have wheels", "wheels", False), ("have an engine", "engine", False), ("have a motor", "engine", False),
-    ("fly", "flies", False), ("float", "on_water", False), ("used on water", "on_water", False),
-    ("go on water", "on_water", False), ("have legs", "legs", False), ("have fur", "fur", False), ("sharp", "sharp", False),
-    ("have a screen", "screen", False), ("used for writing", "writing", False), ("write with it", "writing", False),
-    ("used for cooking", "cooking", False), ("used to cook", "cooking", False), ("used for eating", "eating", False),
-    ("eat with it", "eating", False), ("used for cutting", "cutting", False), ("cut things", "cutting", False),
-    ("sit on it", "sitting", False), ("used for sitting", "sitting", False), ("used for sleeping", "sleeping", False),
-    ("sleep on it", "sleeping", False), ("used for storage", "storage", False), ("store things", "storage", False),
+    ("have wheels", "wheels", False),
+    ("have an engine", "engine", False),
+    ("have a motor", "engine", False),
+    ("fly", "flies", False),
+    ("float", "on_water", False),
+    ("used on water", "on_water", False),
+    ("go on water", "on_water", False),
+    ("have legs", "legs", False),
+    ("have fur", "fur", False),
+    ("sharp", "sharp", False),
+    ("have a screen", "screen", False),
+    ("used for writing", "writing", False),
+    ("write with it", "writing", False),
+    ("used for cooking", "cooking", False),
+    ("used to cook", "cooking", False),
+    ("used for eating", "eating", False),
+    ("eat with it", "eating", False),
+    ("used for cutting", "cutting", False),
+    ("cut things", "cutting", False),
+    ("sit on it", "sitting", False),
+    ("used for sitting", "sitting", False),
+    ("used for sleeping", "sleeping", False),
+    ("sleep on it", "sleeping", False),
+    ("used for storage", "storage", False),
+    ("store things", "storage", False),
     # where
-    ("indoors", "indoors", False), ("inside", "indoors", False), ("outdoors", "outdoors", False),
-    ("outside", "outdoors", False), ("found in a kitchen", "kitchen_room", False), ("in the kitchen", "kitchen_room", False),
-    ("found in a bedroom", "bedroom", False), ("in the bedroom", "bedroom", False),
+    ("indoors", "indoors", False),
+    ("inside", "indoors", False),
+    ("outdoors", "outdoors", False),
+    ("outside", "outdoors", False),
+    ("found in a kitchen", "kitchen_room", False),
+    ("in the kitchen", "kitchen_room", False),
+    ("found in a bedroom", "bedroom", False),
+    ("in the bedroom", "bedroom", False),
     # look
-    ("round", "round", False), ("soft", "soft", False), ("colorful", "colorful", False), ("yellow", "yellow", False),
-    ("green", "green", False), ("red", "red", False), ("orange in color", "orange", False), ("white", "white", False),
-    ("brown", "brown", False), ("sweet", "sweet", False), ("man made", "manmade", False), ("manmade", "manmade", False),
-    ("made by humans", "manmade", False), ("natural", "natural", False),
+    ("round", "round", False),
+    ("soft", "soft", False),
+    ("colorful", "colorful", False),
+    ("yellow", "yellow", False),
+    ("green", "green", False),
+    ("red", "red", False),
+    ("orange in color", "orange", False),
+    ("white", "white", False),
+    ("brown", "brown", False),
+    ("sweet", "sweet", False),
+    ("man made", "manmade", False),
+    ("manmade", "manmade", False),
+    ("made by humans", "manmade", False),
+    ("natural", "natural", False),
 ]
 _PHRASES.sort(key=lambda p: -len(p[0]))
 _PHRASE_RES = [(re.compile(rf"\b{re.escape(p)}\b"), attr, neg) for p, attr, neg in _PHRASES]
@@ -121,7 +208,7 @@ def _named(text: str) -> tuple[WordEntry, ...]:
     for pattern, word in _alias_patterns():
         match = pattern.search(text)
         if match:
-            text = text[: match.start()] + " # " + text[match.end():]
+            text = text[: match.start()] + " # " + text[match.end() :]
             if word not in found:
                 found.append(word)
     return tuple(found)
@@ -161,7 +248,7 @@ def _answer(word: WordEntry, question: str) -> str:
         match = pattern.search(text)
         if match:
             found.add((attr, neg))
-            text = text[: match.start()] + " # " + text[match.end():]
+            text = text[: match.start()] + " # " + text[match.end() :]
     if len({a for a, _ in found}) != 1:
         return INVALID  # nothing understood, or several attributes at once
     attr, neg = found.pop()
@@ -200,8 +287,10 @@ class HFOracle:
         self.device, self.max_new_tokens, self._torch = device, max_new_tokens, torch
 
     def prompt(self, word: WordEntry, question: str) -> str:
-        return (f"You are playing twenty questions. The hidden object is: {word.name}. "
-                f"Answer the question about it with yes or no.\nQuestion: {question}\nAnswer:")
+        return (
+            f"You are playing twenty questions. The hidden object is: {word.name}. "
+            f"Answer the question about it with yes or no.\nQuestion: {question}\nAnswer:"
+        )
 
     def answer(self, word: WordEntry, question: str) -> str:
         text = clean_action(question)
@@ -211,7 +300,7 @@ class HFOracle:
         with self._torch.no_grad():
             out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False)
         if not self.seq2seq:
-            out = out[:, inputs["input_ids"].shape[1]:]
+            out = out[:, inputs["input_ids"].shape[1] :]
         reply = normalise(self.tokenizer.decode(out[0], skip_special_tokens=True))
         first = reply.split(" ", 1)[0] if reply else ""
         return YES if first == "yes" else NO if first == "no" else INVALID
@@ -230,8 +319,9 @@ def _resolve_words(words: str | Sequence[str]) -> tuple[WordEntry, ...]:
 class TwentyQuestionsEnv(TextEnv):
     """The game. `words`: "all" (157 objects), "subset" (the paper's 10) or a list of names."""
 
-    def __init__(self, words: str | Sequence[str] = "all", max_turns: int = 20,
-                 oracle: KnowledgeOracle | HFOracle | None = None) -> None:
+    def __init__(
+        self, words: str | Sequence[str] = "all", max_turns: int = 20, oracle: KnowledgeOracle | HFOracle | None = None
+    ) -> None:
         if max_turns < 1:
             raise ValueError(f"max_turns must be >= 1, got {max_turns}")
         self.words = _resolve_words(words)
@@ -260,7 +350,11 @@ class TwentyQuestionsEnv(TextEnv):
         question = clean_action(action)
         reply = self.oracle.answer(self.word, question)
         # A win needs a guess that names exactly the hidden object, confirmed by the oracle.
-        won = reply == YES and self._kb.answer(self.word, question) == YES and self._kb.named_objects(question) == [self.word]
+        won = (
+            reply == YES
+            and self._kb.answer(self.word, question) == YES
+            and self._kb.named_objects(question) == [self.word]
+        )
         self.turn += 1
         self.transcript += f"{question} {reply}\n"
         truncated = not won and self.turn >= self.max_turns
@@ -271,28 +365,73 @@ class TwentyQuestionsEnv(TextEnv):
         return self.transcript, 0.0 if won else -1.0, won, truncated, info
 
     def tokenizer_corpus(self) -> list[str]:
-        return [HEADER] + [q for q, _ in QUESTIONS] + [guess_question(w) for w in WORDS] + [f"{a} {YES} {NO} {INVALID}" for w in WORDS for a in w.aliases]
+        return (
+            [HEADER]
+            + [q for q, _ in QUESTIONS]
+            + [guess_question(w) for w in WORDS]
+            + [f"{a} {YES} {NO} {INVALID}" for w in WORDS for a in w.aliases]
+        )
 
 
 # The scripted player's questions: (text, attribute it asks about).
 QUESTIONS: list[tuple[str, str]] = [
-    ("Is it an animal?", "animal"), ("Is it alive?", "alive"), ("Is it a plant?", "plant"), ("Can you eat it?", "food"),
-    ("Is it a fruit?", "fruit"), ("Is it a vegetable?", "vegetable"), ("Is it a vehicle?", "vehicle"),
-    ("Is it a piece of clothing?", "clothing"), ("Can you wear it?", "wearable"), ("Is it electronic?", "electronic"),
-    ("Does it use electricity?", "electricity"), ("Is it a musical instrument?", "instrument"),
-    ("Is it furniture?", "furniture"), ("Is it a tool?", "tool"), ("Is it a toy?", "toy"), ("Is it jewelry?", "jewelry"),
-    ("Is it used for sports?", "sport"), ("Is it used for art?", "art"), ("Is it a kitchen tool?", "kitchen"),
-    ("Is it an office supply?", "office"), ("Is it part of nature?", "nature"), ("Is it a garden tool?", "garden"),
-    ("Is it bigger than a breadbox?", "bigger_than_breadbox"), ("Is it bigger than a person?", "big"),
-    ("Can you hold it in one hand?", "small"), ("Is it heavy?", "heavy"), ("Is it made of metal?", "metal"),
-    ("Is it made of wood?", "wood"), ("Is it made of plastic?", "plastic"), ("Is it made of fabric?", "fabric"),
-    ("Does it have wheels?", "wheels"), ("Does it have an engine?", "engine"), ("Does it have legs?", "legs"),
-    ("Does it have fur?", "fur"), ("Is it sharp?", "sharp"), ("Does it have a screen?", "screen"),
-    ("Is it used for writing?", "writing"), ("Is it used for cooking?", "cooking"), ("Is it round?", "round"),
-    ("Is it soft?", "soft"), ("Is it used outdoors?", "outdoors"), ("Is it sweet?", "sweet"),
+    ("Is it an animal?", "animal"),
+    ("Is it alive?", "alive"),
+    ("Is it a plant?", "plant"),
+    ("Can you eat it?", "food"),
+    ("Is it a fruit?", "fruit"),
+    ("Is it a vegetable?", "vegetable"),
+    ("Is it a vehicle?", "vehicle"),
+    ("Is it a piece of clothing?", "clothing"),
+    ("Can you wear it?", "wearable"),
+    ("Is it electronic?", "electronic"),
+    ("Does it use electricity?", "electricity"),
+    ("Is it a musical instrument?", "instrument"),
+    ("Is it furniture?", "furniture"),
+    ("Is it a tool?", "tool"),
+    ("Is it a toy?", "toy"),
+    ("Is it jewelry?", "jewelry"),
+    ("Is it used for sports?", "sport"),
+    ("Is it used for art?", "art"),
+    ("Is it a kitchen tool?", "kitchen"),
+    ("Is it an office supply?", "office"),
+    ("Is it part of nature?", "nature"),
+    ("Is it a garden tool?", "garden"),
+    ("Is it bigger than a breadbox?", "bigger_than_breadbox"),
+    ("Is it bigger than a person?", "big"),
+    ("Can you hold it in one hand?", "small"),
+    ("Is it heavy?", "heavy"),
+    ("Is it made of metal?", "metal"),
+    ("Is it made of wood?", "wood"),
+    ("Is it made of plastic?", "plastic"),
+    ("Is it made of fabric?", "fabric"),
+    ("Does it have wheels?", "wheels"),
+    ("Does it have an engine?", "engine"),
+    ("Does it have legs?", "legs"),
+    ("Does it have fur?", "fur"),
+    ("Is it sharp?", "sharp"),
+    ("Does it have a screen?", "screen"),
+    ("Is it used for writing?", "writing"),
+    ("Is it used for cooking?", "cooking"),
+    ("Is it round?", "round"),
+    ("Is it soft?", "soft"),
+    ("Is it used outdoors?", "outdoors"),
+    ("Is it sweet?", "sweet"),
 ]
-_PLURAL_NAMES = {"pants", "shoes", "boots", "socks", "scissors", "peas", "pliers", "gloves", "headphone", "drum",
-                 "earring", "chopstick"}
+_PLURAL_NAMES = {
+    "pants",
+    "shoes",
+    "boots",
+    "socks",
+    "scissors",
+    "peas",
+    "pliers",
+    "gloves",
+    "headphone",
+    "drum",
+    "earring",
+    "chopstick",
+}
 
 
 def guess_question(word: WordEntry) -> str:

@@ -229,10 +229,23 @@ _TABLE: dict[str, list[str]] = {
 
 # Each category also answers "Is it a <kind>?": the tag a category gives its members.
 _CATEGORY_TAG = {
-    "sports": "sport", "animals": "animal", "fruits": "fruit", "vehicles": "vehicle", "clothes": "clothing",
-    "electronics": "electronic", "musical instruments": "instrument", "furniture": "furniture",
-    "office supplies": "office", "vegetables": "vegetable", "art": "art", "kitchen tools": "kitchen",
-    "nature": "nature", "toys": "toy", "jewelry": "jewelry", "garden supplies": "garden", "tools": "tool",
+    "sports": "sport",
+    "animals": "animal",
+    "fruits": "fruit",
+    "vehicles": "vehicle",
+    "clothes": "clothing",
+    "electronics": "electronic",
+    "musical instruments": "instrument",
+    "furniture": "furniture",
+    "office supplies": "office",
+    "vegetables": "vegetable",
+    "art": "art",
+    "kitchen tools": "kitchen",
+    "nature": "nature",
+    "toys": "toy",
+    "jewelry": "jewelry",
+    "garden supplies": "garden",
+    "tools": "tool",
 }
 # The paper files these under office supplies; nobody would call them that, so they do not get the tag.
 _NOT_OF_THEIR_CATEGORY = {"toothbrush", "toothpaste", "key"}
@@ -257,7 +270,18 @@ def _build() -> tuple[WordEntry, ...]:
 
 
 WORDS: tuple[WordEntry, ...] = _build()
-SUBSET: tuple[str, ...] = ("football", "dog", "banana", "truck", "pants", "computer", "piano", "chair", "pen", "scissors")
+SUBSET: tuple[str, ...] = (
+    "football",
+    "dog",
+    "banana",
+    "truck",
+    "pants",
+    "computer",
+    "piano",
+    "chair",
+    "pen",
+    "scissors",
+)
 _BY_ALIAS = {alias: w for w in WORDS for alias in w.aliases}
 
 

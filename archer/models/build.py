@@ -57,7 +57,9 @@ def _load(loader, name: str, key: str, **kwargs):  # type: ignore[no-untyped-def
         return loader(name, **kwargs)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"{key}={name!r} could not be loaded ({first}); give a local folder or a cached model") from None
+        raise UserError(
+            f"{key}={name!r} could not be loaded ({first}); give a local folder or a cached model"
+        ) from None
 
 
 def build_policy_model(cfg: Config, tokenizer: PreTrainedTokenizerBase) -> PreTrainedModel:
@@ -108,7 +110,12 @@ def build_critic(cfg: Config, policy: Policy) -> DoubleCritic:
     causal = is_causal(encoder.config)
     pooling = cfg.critic.pooling if cfg.critic.pooling != "auto" else ("last" if causal else "mean")
     critic = DoubleCritic(
-        encoder, tokenizer, causal=causal, layout=cfg.critic.layout, pooling=pooling,
-        head_hidden=cfg.critic.head_hidden, max_tokens=cfg.critic.max_tokens,
+        encoder,
+        tokenizer,
+        causal=causal,
+        layout=cfg.critic.layout,
+        pooling=pooling,
+        head_hidden=cfg.critic.head_hidden,
+        max_tokens=cfg.critic.max_tokens,
     )
     return critic.to(policy.device)

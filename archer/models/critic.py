@@ -26,7 +26,9 @@ from archer.models.policy import left_pad
 
 def mlp(in_dim: int, hidden: int) -> nn.Sequential:
     """Three-layer value head, as the reference's; the last layer starts at zero so values start at 0."""
-    head = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+    head = nn.Sequential(
+        nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
+    )
     nn.init.zeros_(head[-1].weight)
     nn.init.zeros_(head[-1].bias)
     return head
@@ -67,18 +69,22 @@ class DoubleCritic(nn.Module):
     def _tokens(self, texts: list[str]) -> list[list[int]]:
         return self.tokenizer(texts, add_special_tokens=not self.causal)["input_ids"]
 
-    def _encode(self, rows: list[list[int]], extra_index: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _encode(
+        self, rows: list[list[int]], extra_index: list[int] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pool each row of ids to one vector [B, H]; optionally also the hidden state that sits
         `extra_index[i]` tokens before the row's end (used for V inside the joint sequence).
 
         Rows are encoded in chunks of similar length (a padded batch costs as much as its longest
         row times its size), then put back in their original order."""
-        rows = [r[-self.max_tokens:] if self.causal else r[: self.max_tokens] for r in rows]
+        rows = [r[-self.max_tokens :] if self.causal else r[: self.max_tokens] for r in rows]
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         pooled_parts, extra_parts = [], []
         for start in range(0, len(order), self.chunk_size):
             idx = order[start : start + self.chunk_size]
-            p, e = self._encode_batch([rows[i] for i in idx], None if extra_index is None else [extra_index[i] for i in idx])
+            p, e = self._encode_batch(
+                [rows[i] for i in idx], None if extra_index is None else [extra_index[i] for i in idx]
+            )
             pooled_parts.append(p)
             extra_parts.append(e)
         inverse = torch.empty(len(order), dtype=torch.long)
@@ -88,7 +94,9 @@ class DoubleCritic(nn.Module):
         extra = torch.cat(extra_parts)[inverse] if extra_index is not None else None  # type: ignore[arg-type]
         return pooled, extra
 
-    def _encode_batch(self, rows: list[list[int]], extra_index: list[int] | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _encode_batch(
+        self, rows: list[list[int]], extra_index: list[int] | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
         kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if self.causal else {}
         hidden = self.encoder(input_ids=ids, attention_mask=mask, **kwargs).last_hidden_state  # [B, T, H]
@@ -122,7 +130,12 @@ class DoubleCritic(nn.Module):
             e_s, _ = self._encode(self._tokens(states))
             e_a, _ = self._encode(self._tokens(actions))
             q_in = torch.cat([e_s, e_a], dim=-1)  # [B, 2H]
-        return (self.q1(q_in).squeeze(-1), self.q2(q_in).squeeze(-1), self.v1(e_s).squeeze(-1), self.v2(e_s).squeeze(-1))
+        return (
+            self.q1(q_in).squeeze(-1),
+            self.q2(q_in).squeeze(-1),
+            self.v1(e_s).squeeze(-1),
+            self.v2(e_s).squeeze(-1),
+        )
 
     def values(self, states: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """(v1, v2), each [B]: the state heads alone."""

@@ -11,9 +11,8 @@ and concatenated as ids, the same way in sampling, scoring and behaviour cloning
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import inspect
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -37,8 +36,8 @@ def left_pad(rows: list[list[int]], pad_id: int, device: torch.device) -> tuple[
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     for i, row in enumerate(rows):
         if row:
-            ids[i, width - len(row):] = torch.tensor(row, dtype=torch.long)
-            mask[i, width - len(row):] = 1
+            ids[i, width - len(row) :] = torch.tensor(row, dtype=torch.long)
+            mask[i, width - len(row) :] = 1
     return ids.to(device), mask.to(device)
 
 
@@ -80,7 +79,7 @@ class Policy:
     def encode_states(self, states: list[str]) -> list[list[int]]:
         """Token ids of each state, keeping the most recent `max_state_tokens` (old turns cut first)."""
         rows = self.tokenizer(states, add_special_tokens=False)["input_ids"]
-        return [row[-self.max_state_tokens:] for row in rows]
+        return [row[-self.max_state_tokens :] for row in rows]
 
     def encode_actions(self, actions: list[str]) -> list[list[int]]:
         """Token ids of each utterance followed by its newline, as the policy would emit it."""
@@ -123,8 +122,11 @@ class Policy:
             token = torch.where(finished, torch.full_like(token, self.pad_id), token)
             mask = torch.cat([mask, (~finished).long().unsqueeze(-1)], dim=-1)
             out = self.model(
-                input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=next_pos.unsqueeze(-1),
-                use_cache=True, **{self._cache_arg: cache},
+                input_ids=token.unsqueeze(-1),
+                attention_mask=mask,
+                position_ids=next_pos.unsqueeze(-1),
+                use_cache=True,
+                **{self._cache_arg: cache},
             )
             cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]
             next_pos = next_pos + 1
@@ -154,5 +156,5 @@ class Policy:
         act_mask = torch.zeros_like(logp)
         for i, a in enumerate(action_ids):
             if a:
-                act_mask[i, width - len(a):] = 1.0
+                act_mask[i, width - len(a) :] = 1.0
         return logp * act_mask, act_mask

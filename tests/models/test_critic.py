@@ -1,7 +1,10 @@
 import torch
 
-STATES = ["Guess my number from 1 to 8.\n", "Guess my number from 1 to 8.\nIs it greater than 4? Yes.\nIs it 6? No.\n",
-          "Guess my number from 1 to 8.\nIs it 2? No.\n"]
+STATES = [
+    "Guess my number from 1 to 8.\n",
+    "Guess my number from 1 to 8.\nIs it greater than 4? Yes.\nIs it 6? No.\n",
+    "Guess my number from 1 to 8.\nIs it 2? No.\n",
+]
 ACTIONS = ["Is it 3?", "Is it greater than 6?", "Is it 7?"]
 
 
