@@ -18,7 +18,7 @@ def test_policy_gradient_loss_by_hand():
     mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
     loss = policy_gradient_loss(adv, logp, mask)
     # -(2 * (-3) + (-1) * (-1.5)) / 2 = -(-6 + 1.5) / 2 = 2.25 ; the masked -9 is ignored
-    assert abs(float(loss) - 2.25) < 1e-6
+    assert abs(loss.item() - 2.25) < 1e-6
     loss.backward()
     torch.testing.assert_close(logp.grad, torch.tensor([[-1.0, -1.0, 0.0], [0.5, 0.5, 0.5]]))
 

@@ -1,0 +1,39 @@
+"""The learning and critic benchmarks at toy scale: they run end to end and report what they measured."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TOY = ["env.n=4", "env.max_turns=6", "env.demo_games=30", "policy.n_layer=1", "policy.n_embd=32", "policy.n_head=2",
+       "policy.max_new_tokens=8", "critic.head_hidden=16", "bc.epochs=1", "archer.critic_pretrain_steps=2",
+       "archer.rollout_trajectories=4", "archer.critic_updates=2", "archer.actor_updates=1", "archer.batch_size=8",
+       "archer.iterations=1", "eval.games=4", "run.progress=false"]
+
+
+def load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_guess_number_learning_benchmark_reports_against_the_optimum(tmp_path: Path):
+    out = tmp_path / "gn.json"
+    report = load("guess_number_learning").main(["--seeds", "0", "--out", str(out), "--runs", str(tmp_path), *TOY])
+    assert json.loads(out.read_text()) == report
+    row = report["seeds"][0]
+    assert row["optimum"] == -1.5  # n = 4: the DP optimum (C(4) = 1.5)
+    assert row["gap_to_optimum"] == row["optimum"] - row["final"]
+    assert row["within_tolerance"] == (row["gap_to_optimum"] <= 0.5)
+
+
+def test_critic_benchmark_reports_r2(tmp_path: Path):
+    out = tmp_path / "critic.json"
+    report = load("guess_number_critic").main(
+        ["--steps", "4", "--every", "2", "--games", "40", "--out", str(out), *TOY[:8]]
+    )
+    assert [p["step"] for p in report["curve"]] == [2, 4]
+    assert all(p["r2"] <= 1.0 and p["mae"] >= 0 for p in report["curve"])
