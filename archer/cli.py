@@ -78,9 +78,7 @@ def cmd_bc(args: argparse.Namespace) -> int:
     from archer.config import load_config
     from archer.train import train
 
-    cfg = load_config(args.config, [*args.overrides, "archer.iterations=1"])
-    cfg.archer.iterations, cfg.archer.critic_pretrain_steps = 0, 0
-    summary = train(cfg)
+    summary = train(load_config(args.config, [*args.overrides, "archer.iterations=0", "archer.critic_pretrain_steps=0"]))
     _print_summary(summary)
     return 0
 

@@ -159,7 +159,6 @@ class Config:
                 "env.max_turns",
                 "env.n",
                 "policy.max_new_tokens",
-                "archer.iterations",
                 "archer.rollout_trajectories",
                 "archer.batch_size",
                 "archer.buffer_capacity",
@@ -172,6 +171,7 @@ class Config:
         _check_nonneg(
             self,
             [
+                "archer.iterations",
                 "env.demo_games",
                 "bc.epochs",
                 "archer.critic_updates",

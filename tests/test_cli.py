@@ -85,3 +85,14 @@ def test_train_then_eval_then_demos(tmp_path: Path):
     out = tmp_path / "demos.jsonl"
     demos = archer("demos", "--env", "guess_number", "--games", "7", "--out", str(out))
     assert demos.returncode == 0 and len(out.read_text().splitlines()) == 7
+
+
+def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    from archer.cli import main
+
+    assert main(["bc", *TINY, f"run.out_dir={tmp_path}", "run.name=bc"]) == 0
+    assert main(["eval", str(tmp_path / "bc"), "--games", "3"]) == 0
+    assert "mean return" in capsys.readouterr().out
+    args = ["train", *TINY, "archer.iterations=1", f"bc.from_run={tmp_path / 'bc'}", f"run.out_dir={tmp_path}"]
+    assert main([*args, "run.name=rl"]) == 0
+    assert "policy from" in capsys.readouterr().out or (tmp_path / "rl" / "checkpoint.pt").is_file()

@@ -38,7 +38,7 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("critic.layout=diagonal", "critic.layout"),
         ("archer.baseline=group", "actor_samples >= 2"),
         ("policy.temperature=0", "temperature"),
-        ("archer.iterations=0", "archer.iterations=0 must be > 0"),
+        ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
         ("gamma", "section.key=value"),
     ],
 )
