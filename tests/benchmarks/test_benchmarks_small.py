@@ -37,3 +37,31 @@ def test_critic_benchmark_reports_r2(tmp_path: Path):
     )
     assert [p["step"] for p in report["curve"]] == [2, 4]
     assert all(p["r2"] <= 1.0 and p["mae"] >= 0 for p in report["curve"])
+
+
+def test_exact_advantages_of_guess_number():
+    exact_q = load("guess_number_actor").exact_q
+    start = "Guess my number from 1 to 16.\n"
+    assert exact_q(start, "Is it greater than 8?", 16) == (-3.5, -3.5)  # the optimal split: A = 0
+    assert exact_q(start, "Is it greater than 4?", 16)[0] == -1 - (4 * 1.5 + 12 * 3.0) / 16  # C(4)=1.5, C(12)=3
+    assert exact_q(start, "Is it 1?", 16)[0] == -15 / 16 * (1 + 3.4)  # a guess: right 1 time in 16
+    assert exact_q(start, "Is it greater than 16?", 16)[0] == -4.5  # splits nothing: one turn wasted
+    assert exact_q(start, "hello", 16)[0] == -4.5
+    two_left = start + "Is it greater than 8? No.\nIs it greater than 4? Yes.\nIs it greater than 6? No.\n"
+    assert exact_q(two_left, "Is it 5?", 16) == (-0.5, -0.5)  # guessing beats comparing at m = 2
+    assert exact_q(two_left, "Is it greater than 5?", 16)[0] == -1.0
+
+
+def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
+    bc = tmp_path / "bc"
+    from archer.cli import main as cli
+
+    assert cli(["bc", "--config", str(ROOT / "configs" / "guess_number.yaml"), f"run.out_dir={tmp_path}",
+                "run.name=bc", *TOY[:9], "eval.games=4", "run.progress=false"]) == 0
+    out = tmp_path / "actor.json"
+    report = load("guess_number_actor").main(
+        ["--bc-run", str(bc), "--steps", "2", "--every", "1", "--games-per-step", "2", "--out", str(out),
+         *TOY[:8], "archer.batch_size=4", "eval.games=4"]
+    )
+    assert [p["step"] for p in report["curve"]] == [0, 1, 2]
+    assert report["optimum"] == -1.5
