@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import torch
 
+from archer.distributed import average_gradients
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
 
@@ -87,6 +88,7 @@ def actor_step(
     loss = pg + kl_coef * kl
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    average_gradients(policy.model.parameters())  # mean over processes; a no-op in one process
     grad_norm = torch.nn.utils.clip_grad_norm_(policy.model.parameters(), grad_clip)  # the actor's own norm
     optimizer.step()
     return {

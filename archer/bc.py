@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from archer.distributed import average_gradients, rank, world_size
 from archer.models.policy import Policy
 from archer.trajectory import Game
 
@@ -49,11 +50,14 @@ def behaviour_clone(
     lengths = np.array([len(s) + len(a) for s, a in zip(states, actions)])
     for _ in range(epochs):
         epoch_losses = []
-        for idx in length_bucketed_batches(lengths, batch_size, rng):
+        batches = length_bucketed_batches(lengths, batch_size, rng)  # the same on every process (same rng)
+        per_process = max(1, len(batches) // world_size())  # equal counts: every step is one all-reduce
+        for idx in batches[rank() :: world_size()][:per_process]:
             token_logp, mask = policy.token_log_probs([states[i] for i in idx], [actions[i] for i in idx])
             loss = bc_loss(token_logp, mask)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            average_gradients(policy.model.parameters())  # mean over processes; a no-op in one process
             torch.nn.utils.clip_grad_norm_(policy.model.parameters(), 1.0)
             optimizer.step()
             schedule.step()

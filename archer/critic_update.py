@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from archer.buffer import Batch
+from archer.distributed import average_gradients
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
 
@@ -79,6 +80,7 @@ def critic_step(
     loss, q_loss, v_loss = critic_loss(q1, q2, v1, v2, y_q1, y_q2, target_q1, target_q2)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    average_gradients(critic.parameters())  # mean over processes; a no-op in one process
     grad_norm = torch.nn.utils.clip_grad_norm_(critic.parameters(), grad_clip)  # the critic's own norm
     optimizer.step()
     polyak_update(target, critic, tau)

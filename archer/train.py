@@ -34,6 +34,17 @@ from archer.buffer import ReplayBuffer
 from archer.checkpoint import load_checkpoint, save_checkpoint
 from archer.config import Config, from_dict, save_config, to_dict
 from archer.critic_update import critic_step, mean_metrics
+from archer.distributed import (
+    barrier,
+    broadcast_parameters,
+    gather_objects,
+    init_from_launcher,
+    is_main,
+    mean_over_processes,
+    rank,
+    share,
+    world_size,
+)
 from archer.envs import make_env, make_scripted_player
 from archer.errors import UserError
 from archer.evaluate import EvalResult, evaluate, transcript
@@ -77,9 +88,16 @@ class Summary:
     start: dict[str, float]
     final: dict[str, float]
     minutes: float
+    learner: Learner | None = None  # the trained state, for callers in the same process
 
 
 # ----------------------------------------------------------------------------- stages
+
+
+def say(message: str) -> None:
+    """Print a line above the progress bar, from the main process only."""
+    if is_main():
+        tqdm.write(message)
 
 
 def make_demonstrations(cfg: Config, rng: np.random.Generator) -> list[Game]:
@@ -126,7 +144,7 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
         if bar is not None:
             bar.update(1)
     learner.critic.eval()
-    return mean_metrics(rows)
+    return mean_over_processes(mean_metrics(rows))
 
 
 def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
@@ -150,13 +168,13 @@ def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
             )
         )
     learner.policy.model.eval()
-    return mean_metrics(rows)
+    return mean_over_processes(mean_metrics(rows))
 
 
 def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str) -> EvalResult:
     """Greedy evaluation on the held-out games; writes the first games as a transcript file."""
     result = evaluate(learner.policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
-    if cfg.eval.transcripts:
+    if cfg.eval.transcripts and is_main():
         folder = run_dir / "transcripts"
         folder.mkdir(exist_ok=True)
         text = "\n".join(transcript(g) for g in result.games[: cfg.eval.transcripts])
@@ -202,7 +220,7 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     """Fresh start: demonstrations, tokenizer, policy, BC, critic, critic pre-training, BC-start eval."""
     rng = seed_everything(cfg.run.seed)
     device = resolve_device(cfg.run.device)
-    show = cfg.run.progress
+    show = cfg.run.progress and is_main()
 
     if cfg.bc.from_run:
         # Start from an earlier run's policy: its tokenizer, weights and demonstrations.
@@ -210,21 +228,29 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         state = load_checkpoint(source)
         policy = restore_policy(cfg, state, source, device)
         demos = load_games(cfg.env.demo_path or source / "demonstrations.jsonl")
-        policy.tokenizer.save_pretrained(str(run_dir / "tokenizer"))
-        save_games(demos, run_dir / "demonstrations.jsonl")
+        if is_main():
+            policy.tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+            save_games(demos, run_dir / "demonstrations.jsonl")
         bc_losses: list[float] = []
-        tqdm.write(f"policy from {source} (iteration {state['iteration']}); {len(demos)} demonstration games")
+        say(f"policy from {source} (iteration {state['iteration']}); {len(demos)} demonstration games")
     else:
-        demos = make_demonstrations(cfg, rng)
-        save_games(demos, run_dir / "demonstrations.jsonl")
+        demos = make_demonstrations(cfg, rng)  # the same games on every process (same seed)
+        if is_main():
+            save_games(demos, run_dir / "demonstrations.jsonl")
         demo_return = float(np.mean([g.total_return for g in demos]))
-        tqdm.write(
+        say(
             f"demonstrations: {len(demos)} games, mean return {demo_return:.2f}, "
             f"success {np.mean([bool(g.success) for g in demos]):.0%}"
         )
-        tokenizer = build_tokenizer(cfg, tokenizer_texts(cfg, demos))
-        tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+        if is_main():
+            tokenizer = build_tokenizer(cfg, tokenizer_texts(cfg, demos))
+            tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+        barrier()
+        if not is_main():  # every replica reads the main process's tokenizer: ids must agree
+            tokenizer = PreTrainedTokenizerFast.from_pretrained(str(run_dir / "tokenizer"))
+            tokenizer.padding_side = "left"
         policy = make_policy(cfg, build_policy_model(cfg, tokenizer).to(device).eval(), tokenizer)
+        broadcast_parameters(policy.model)
         with tqdm(
             total=cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size),
             desc="behaviour cloning",
@@ -238,13 +264,18 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
 
             bc_losses = behaviour_clone(policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step)
         if bc_losses:
-            tqdm.write(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
+            say(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
     tokenizer = policy.tokenizer
 
     reference = Policy(copy.deepcopy(policy.model).eval(), tokenizer, policy.max_new_tokens, policy.temperature)
     for p in reference.model.parameters():
         p.requires_grad_(False)
     critic = build_critic(cfg, policy)
+    broadcast_parameters(critic)
+    if world_size() > 1:
+        # From here on each process draws its own games and batches (replicas stay equal: the
+        # gradients are averaged); one process keeps the single-process random stream.
+        rng = seed_everything(cfg.run.seed + 100_003 * rank())
     critic_opt, actor_opt = make_optimizers(cfg, policy, critic)
     learner = Learner(
         policy,
@@ -263,7 +294,7 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
             total=cfg.archer.critic_pretrain_steps, desc="critic pre-training", disable=not show, leave=False
         ) as bar:
             pre = critic_phase(learner, cfg, cfg.archer.critic_pretrain_steps, bar)
-        tqdm.write(f"critic pre-training: {cfg.archer.critic_pretrain_steps} steps, loss {pre['critic/loss']:.3f}")
+        say(f"critic pre-training: {cfg.archer.critic_pretrain_steps} steps, loss {pre['critic/loss']:.3f}")
         if not cfg.archer.demos_in_buffer:
             learner.buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     elif cfg.archer.demos_in_buffer:
@@ -272,20 +303,19 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     start = run_eval(learner, cfg, run_dir, "iteration_0000")
     sampled = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed, greedy=False)
     learner.start_eval = {**start.metrics(), "eval/sampled_return_mean": sampled.return_mean}
-    tqdm.write(
+    say(
         f"BC start: greedy eval return {start.return_mean:.2f} ± {start.return_stderr:.2f}, "
         f"success {start.success_rate:.0%}; sampled {sampled.return_mean:.2f}"
     )
-    log.write(
-        {
+    if is_main():
+        row = {
             "iteration": 0,
             "perf/env_samples": 0,
             "perf/games": 0,
             "bc/final_loss": bc_losses[-1] if bc_losses else None,
-            **learner.start_eval,
         }
-    )
-    save_checkpoint(checkpoint_state(learner, cfg), run_dir)
+        log.write({**row, **learner.start_eval})
+        save_checkpoint(checkpoint_state(learner, cfg), run_dir)
     return learner
 
 
@@ -313,7 +343,11 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     buffer.load_state_dict(state["buffer"])
     set_rng_state(rng, state["rng"])
-    log.truncate_after(state["iteration"])
+    if world_size() > 1 and rank() > 0:  # the checkpoint holds the main process's stream only
+        rng = seed_everything(cfg.run.seed + 100_003 * rank() + state["iteration"])
+    if is_main():
+        log.truncate_after(state["iteration"])
+    barrier()
     return Learner(
         policy,
         reference,
@@ -336,26 +370,38 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
 def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) -> Summary:
     """Run (or resume) ArCHer as `cfg` says; returns the start and final evaluation."""
     t0 = time.time()
+    init_from_launcher()  # joins the process group under `accelerate launch`; nothing in one process
     if cfg.run.threads:
         torch.set_num_threads(cfg.run.threads)
+    if cfg.archer.rollout_trajectories < world_size():
+        raise UserError(
+            f"archer.rollout_trajectories={cfg.archer.rollout_trajectories} is fewer than the {world_size()} "
+            "processes; every process needs at least one game per iteration"
+        )
     if resume_run:
         assert run_dir is not None
     else:
         name = cfg.run.name or f"{cfg.env.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        run_dir = Path(cfg.run.out_dir) / name
+        run_dir = Path(cfg.run.out_dir) / gather_objects([name])[0]  # the main process's name everywhere
         if (run_dir / "checkpoint.pt").exists():
             raise UserError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or choose run.name")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, run_dir / "config.yaml")
+        barrier()  # every process has looked before the main one writes
+        if is_main():
+            run_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, run_dir / "config.yaml")
+        barrier()
     log = MetricsLog(run_dir / "metrics.jsonl")
-    tqdm.write(f"run folder: {run_dir}")
+    if is_main():
+        say(f"run folder: {run_dir}" + (f" ({world_size()} processes)" if world_size() > 1 else ""))
+    show = cfg.run.progress and is_main()
 
     learner = resume(cfg, run_dir, log) if resume_run else setup(cfg, run_dir, log)
     env_factory = lambda: make_env(cfg.env)  # noqa: E731
-    venv = VectorTextEnv([env_factory() for _ in range(cfg.archer.rollout_trajectories)])
+    # This process's share of the games of an iteration; the buffers receive everyone's games.
+    venv = VectorTextEnv([env_factory() for _ in range(share(cfg.archer.rollout_trajectories)[1])])
     last_eval = log.read()[-1].get("eval/return_mean", learner.start_eval["eval/return_mean"]) if log.read() else None
 
-    bar = tqdm(total=cfg.archer.iterations, initial=learner.iteration, desc="ArCHer", disable=not cfg.run.progress)
+    bar = tqdm(total=cfg.archer.iterations, initial=learner.iteration, desc="ArCHer", disable=not show)
     while learner.iteration < cfg.archer.iterations:
         it = learner.iteration + 1
         row: dict[str, Any] = {"iteration": it}
@@ -363,7 +409,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
 
         # 1. rollout: play games with the sampling policy
         seeds = [int(s) for s in learner.rng.integers(0, cfg.eval.seed, size=len(venv))]
-        games = play_games(learner.policy, venv, seeds)
+        games = gather_objects(play_games(learner.policy, venv, seeds))  # every process's games, rank order
         t_rollout = time.time()
 
         # 2. buffer: add the utterance-level transitions
@@ -399,9 +445,10 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
             last_eval = result.return_mean
         row["perf/iteration_s"] = time.time() - t_it
         learner.iteration = it
-        log.write(row)
-        if it % cfg.run.checkpoint_every == 0 or it == cfg.archer.iterations:
-            save_checkpoint(checkpoint_state(learner, cfg), run_dir)
+        if is_main():
+            log.write(row)
+            if it % cfg.run.checkpoint_every == 0 or it == cfg.archer.iterations:
+                save_checkpoint(checkpoint_state(learner, cfg), run_dir)
         bar.update(1)
         bar.set_postfix(
             samples=learner.env_samples,
@@ -411,13 +458,16 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
     bar.close()
 
     # final: sampled eval too, learning curve, summary
+    barrier()  # the main process has written the last row
     rows = log.read()
     final = dict(next((r for r in reversed(rows) if "eval/return_mean" in r), learner.start_eval))
     if learner.iteration > 0:
         sampled = evaluate(learner.policy, env_factory, cfg.eval.games, cfg.eval.seed, greedy=False)
         final["eval/sampled_return_mean"] = sampled.return_mean
+    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60, learner)
+    if not is_main():
+        return summary
     plot_learning_curve(rows, run_dir / "learning_curve.png", f"ArCHer on {cfg.env.name} (seed {cfg.run.seed})")
-    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60)
     (run_dir / "summary.json").write_text(
         json.dumps(
             {

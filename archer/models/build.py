@@ -35,7 +35,9 @@ from archer.models.tokenizer import train_tokenizer
 
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        from archer.distributed import local_device
+
+        return torch.device(local_device() or ("cuda" if torch.cuda.is_available() else "cpu"))
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"run.device={name} but no CUDA device is visible; use run.device=cpu")
     return torch.device(name)
