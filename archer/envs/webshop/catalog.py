@@ -35,6 +35,14 @@ PRICE_RANGE = [10.0 * i for i in range(1, 100)]
 
 CATEGORY_SEP = " › "
 
+_TOP = {
+    "Beauty & Personal Care": "beauty",
+    "Electronics": "electronics",
+    "Clothing, Shoes & Jewelry": "fashion",
+    "Grocery & Gourmet Food": "food",
+    "Home & Kitchen": "furniture",
+}
+
 
 @dataclass(frozen=True)
 class ProductType:
@@ -50,7 +58,8 @@ class ProductType:
 
     @property
     def top(self) -> str:
-        return self.path[0].split()[0].lower()
+        """WebShop's five top categories: beauty, electronics, fashion, food, furniture."""
+        return _TOP[self.path[0]]
 
 
 # path | query | noun | title noun | attributes | options (group: a/b/c; ...) | price lo-hi
@@ -181,6 +190,9 @@ class Product(dict):
             raise KeyError(key)
         self._fill_text()
         return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._LAZY
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         try:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, utils
 
 #: Options compared exactly (WebShop's EXACT_MATCH_OPTS).
 EXACT_MATCH_OPTIONS = ("size",)
@@ -65,7 +65,7 @@ MODIFIERS = frozenset(
     ground matte running over ear clip lace front women men womens mens""".split()
 )
 
-_WORD = re.compile(r"[a-z][a-z'-]*")
+_WORD = re.compile(r"[a-z][a-z']*")
 
 
 def nouns(text: str) -> list[str]:
@@ -84,6 +84,11 @@ def normalize_color(value: str) -> str:
         if re.search(rf"\b{color}\b", value):
             return color
     return value
+
+
+def similarity(a: str, b: str) -> float:
+    """Token-set similarity in [0, 100] after lower-casing and dropping punctuation (thefuzz's default, as WebShop)."""
+    return fuzz.token_set_ratio(a, b, processor=utils.default_process)
 
 
 def _product_text(product: dict[str, Any]) -> tuple[str, str, str]:
@@ -122,7 +127,7 @@ def attribute_matches(product: dict[str, Any], goal_attributes: list[str]) -> in
     product_attrs = list(product.get("Attributes", []) or [])
     matched = 0
     for g_attr in goal_attributes:
-        if any(fuzz.token_set_ratio(p_attr, g_attr) > FUZZY_THRESHOLD for p_attr in product_attrs):
+        if any(similarity(p_attr, g_attr) > FUZZY_THRESHOLD for p_attr in product_attrs):
             matched += 1
         elif _in_text(g_attr.lower(), product):
             matched += 1
@@ -138,7 +143,7 @@ def option_matches(product: dict[str, Any], goal_options: list[str], chosen: dic
         if str(name).lower() in EXACT_MATCH_OPTIONS:
             hit = value in goal_values
         else:
-            hit = any(fuzz.token_set_ratio(g, value) > FUZZY_THRESHOLD for g in goal_values)
+            hit = any(similarity(g, value) > FUZZY_THRESHOLD for g in goal_values)
         if hit or _in_text(value, product):
             matched += 1
     return matched
