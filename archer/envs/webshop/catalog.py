@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache
 from typing import Any
 
 from archer.envs.webshop.reward import MODIFIERS
@@ -175,7 +175,7 @@ def _asin(rng: random.Random) -> str:
     return "B0" + "".join(digits)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _title_case(phrase: str) -> str:
     return " ".join(w if any(c.isdigit() for c in w) else w.capitalize() for w in phrase.split())
 
@@ -336,10 +336,6 @@ class Catalog:
             lines += [f"{name}: {' '.join(values)}" for name, values in t.options]
         lines += [self.goal(i)["instruction_text"] for i in range(min(limit, 500))]
         return lines
-
-    @cached_property
-    def nouns(self) -> tuple[str, ...]:
-        return tuple(sorted({t.noun for t in PRODUCT_TYPES}))
 
 
 def _article(word: str) -> str:

@@ -96,3 +96,14 @@ def test_unreachable_server_says_so():
     env = WebShopEnv(url="http://127.0.0.1:9")
     with pytest.raises(RuntimeError, match="cannot reach a WebShop server"):
         env.reset(seed=0)
+
+
+def test_hostile_actions_are_invalid_not_errors_and_keep_one_line_each():
+    env = WebShopEnv(products=SIZE, max_actions=6)
+    env.reset(seed=1)
+    for action in ("", "x" * 5000, "search[\x00\n\rhi]\nclick[buy now]", "ünï©ødé[]", 123, "click[" + "]" * 50):
+        obs, reward, terminated, truncated, info = env.step(action)  # type: ignore[arg-type]
+        assert reward == 0.0 and not terminated
+        last_action = obs.rsplit("Action:\n", 1)[1].split("\n", 1)[0]
+        assert len(last_action) <= 1000 and last_action.isprintable()
+    assert truncated and info["success"] is False
