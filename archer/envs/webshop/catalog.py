@@ -274,11 +274,15 @@ class Catalog:
         words = [rng.choice(brands)]
         if rng.random() < 0.3:
             words.append(rng.choice(_TITLE_WORDS).capitalize())
+        # up to two different attribute phrases, none repeating a word of the type's own name
+        noun_words = set(t.title_noun.lower().split())
+        shown = [a for a in attrs if not set(a.split()) & noun_words] or attrs
+        pair = rng.sample(shown, min(2, len(shown)))
         if rng.random() < 0.6:
-            words.append(_title_case(rng.choice(attrs)))
+            words.append(_title_case(pair[0]))
         words.append(t.title_noun)
-        if rng.random() < 0.4:
-            words.append(_title_case(rng.choice(attrs)))
+        if rng.random() < 0.4 and len(pair) == 2:
+            words.append(_title_case(pair[1]))
         if rng.random() < 0.3:
             words.append(rng.choice(_SPECS))
         title = " ".join(words)

@@ -42,6 +42,7 @@ INVALID = "Invalid action!"
 SCORE_LABEL = "Your score (min 0.0, max 1.0)"
 SUB_PAGES = ("Description", "Features", "Reviews")
 BUY, NEXT, PREV, BACK = "Buy Now", "Next >", "< Prev", "Back to Search"
+BACK_TO_RESULTS = "< Back to Results"  # the item page's "< Prev" in some versions of WebShop's site
 
 _ACTION = re.compile(r"^\s*(search|click)\s*\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 
@@ -105,7 +106,8 @@ def _seg(text: str) -> str:
 
 
 def keywords_segment(keywords: list[str]) -> str:
-    return "+".join(_seg(k) for k in keywords) or _seg(" ")
+    """The query words, space-separated and url-quoted (a real WebShop server reads them as one string)."""
+    return _seg(" ".join(keywords)) or _seg(" ")
 
 
 def options_segment(options: dict[str, str]) -> str:
@@ -136,13 +138,16 @@ def url_done(session: str, asin: str, options: dict[str, str]) -> str:
 
 
 def parse_keywords(segment: str) -> list[str]:
-    """A keywords segment: `a+b+c` (ours, url-quoted words) or WebShop's `['a', 'b']`."""
-    if unquote(segment).startswith("["):
-        value = ast.literal_eval(unquote(segment))
-        if not isinstance(value, list):
-            raise ValueError("keywords must be a list")
-        return [str(v) for v in value]
-    return [word for word in (unquote(part) for part in segment.split("+")) if word.strip()]
+    """A keywords segment: words separated by spaces or `+`, or WebShop's list literal `['a', 'b']`."""
+    text = unquote(segment)
+    if text.startswith("["):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            value = None
+        if isinstance(value, list):
+            return [str(v) for v in value]
+    return [word for part in segment.split("+") for word in unquote(part).split()]
 
 
 def parse_options(segment: str) -> dict[str, str]:
@@ -371,7 +376,7 @@ class ShopSession:
         elif label == PREV.lower() and kind == "results":
             self.page_num -= 1
             self.page = self._get(url_results(self.session, self.keywords, self.page_num), "results")
-        elif label == PREV.lower() and kind == "item":
+        elif label in (PREV.lower(), BACK_TO_RESULTS.lower()) and kind == "item":
             self.asin, self.options = "", {}
             self.page = self._get(url_results(self.session, self.keywords, self.page_num), "results")
         elif label == PREV.lower() and kind == "sub":

@@ -120,7 +120,7 @@ def test_parse_action_grammar():
 
 
 def test_urls_round_trip():
-    kw = ["red", "shoes+", "a/b", "ü", "['x']"]
+    kw = ["red", "shoes+", "a/b", "ü", "%20", "x']"]
     opts = {"color": "navy blue", "size": "10.5"}
     r = parse_url(url_results("fixed_1", kw, 3))
     assert (r.kind, r.session, r.keywords, r.page) == ("results", "fixed_1", kw, 3)
@@ -130,6 +130,8 @@ def test_urls_round_trip():
     assert (r.kind, r.sub, r.options) == ("sub", "Reviews", opts)
     assert parse_url(url_done("s", "B0ABC", opts)).options == opts
     assert parse_url("/search_results/s/%5B%27red%27%2C%20%27shoe%27%5D/1").keywords == ["red", "shoe"]  # WebShop's
+    assert parse_url("/search_results/s/red+shoe%20box/1").keywords == ["red", "shoe", "box"]
+    assert parse_url(url_results("s", ["[x]", "['a'"], 1)).keywords == ["[x]", "['a'"]  # not a list literal
     for bad in ("/", "/a/b", "/item_page/s/x/k/1/notadict", "/done/s/a/%7B1%3A"):
         with pytest.raises((ValueError, SyntaxError)):
             parse_url(bad)
@@ -162,7 +164,7 @@ hostile = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size
 def test_hostile_text_is_never_an_exception_and_survives_html(text):
     store = get_store(400, 0)
     s = session(store)
-    for action in (text, f"search[{text}]", f"click[{text}]"):
+    for action in (text, f"search[{text}]", f"search[[{text}]", f"click[{text}]"):
         if s.done:
             break
         result = s.step(action)

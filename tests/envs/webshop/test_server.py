@@ -39,7 +39,7 @@ def test_search_form_redirects_to_results_and_links_work(server):
     status, _, html = fetch(url + "/fixed_4")
     assert status == 200 and 'id="search_input"' in html and store.catalog.goal(4)["instruction_text"] in html
     status, final, html = fetch(url + "/fixed_4", {"search_query": "Wireless Mouse"})
-    assert status == 200 and final.endswith("/search_results/fixed_4/wireless+mouse/1")
+    assert status == 200 and final.endswith("/search_results/fixed_4/wireless%20mouse/1")
     page = parse_html(html, "results")
     link = next(n.href for n in page.nodes if n.kind == "product")
     status, _, item_html = fetch(url + link)
