@@ -2,7 +2,7 @@
 
 WebShop searches with Pyserini's Lucene BM25 over each product's text and keeps the top 50
 (`SEARCH_RETURN_N`); the results page shows 10 at a time. Here the ranking is `bm25s`' BM25
-(Lucene's variant by default) over title, attributes and category path of every product, with a
+(Lucene's variant by default) over the title, attributes and two finest category levels of each product, with a
 plain lower-case word tokenizer and English stop words removed.
 
 Where it sits: `pages.Store` owns one engine per catalog; the results page calls `search`.
