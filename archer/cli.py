@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   archer eval runs/twenty_questions_subset-20261124-101500 --games 128
   archer demos --env twenty_questions --games 1000 --out demos.jsonl
   archer play --env guess_number
+  archer webshop serve --port 3000               # the local WebShop as a website: http://127.0.0.1:3000/fixed_0
 """
 
 
@@ -155,6 +156,18 @@ def cmd_play(args: argparse.Namespace) -> int:
             return 0
 
 
+def cmd_webshop_serve(args: argparse.Namespace) -> int:
+    from archer.envs.webshop.server import serve
+
+    if args.products < 1:
+        raise UserError("--products must be >= 1")
+    try:
+        serve(host=args.host, port=args.port, products=args.products, seed=args.seed)
+    except OSError as exc:
+        raise UserError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from archer.envs import ENV_NAMES
 
@@ -164,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play,webshop}")
     fmt = argparse.RawDescriptionHelpFormatter
 
     p = sub.add_parser(
@@ -210,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=16)
     p.add_argument("--seed", type=int, default=None)
     p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("webshop", help="the local WebShop: `archer webshop serve` runs it as a website")
+    webshop = p.add_subparsers(dest="webshop_command", metavar="{serve}", required=True)
+    p = webshop.add_parser("serve", help="serve the store as HTML pages at WebShop's URLs (one session per id)")
+    p.add_argument("--port", type=int, default=3000, help="port (default 3000, as WebShop; 0 = any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--products", type=int, default=3000, help="catalog size (default 3000)")
+    p.add_argument("--seed", type=int, default=0, help="catalog seed (default 0)")
+    p.set_defaults(func=cmd_webshop_serve)
     return parser
 
 

@@ -35,11 +35,20 @@ def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the
 class EnvConfig:
     """Which game, and how its demonstrations are made."""
 
-    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset")
+    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset | webshop")
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
     oracle_model: str | None = _f(
         None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base"
+    )
+    webshop_products: int = _f(3000, "webshop only: products in the generated catalog")
+    webshop_seed: int = _f(0, "webshop only: seed of the generated catalog and its instructions")
+    webshop_url: str | None = _f(
+        None, "webshop only: play over HTTP against this WebShop server (ours or a real one); empty = in process"
+    )
+    webshop_goal_start: int = _f(0, "webshop only: first instruction index; a game of seed s plays start + s ...")
+    webshop_goal_count: int = _f(
+        0, "webshop only: ... or start + s mod count when count > 0 (a fixed range, as the paper's 2000..2099)"
     )
     demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
@@ -158,6 +167,7 @@ class Config:
             [
                 "env.max_turns",
                 "env.n",
+                "env.webshop_products",
                 "policy.max_new_tokens",
                 "archer.rollout_trajectories",
                 "archer.batch_size",
@@ -173,6 +183,8 @@ class Config:
             [
                 "archer.iterations",
                 "env.demo_games",
+                "env.webshop_goal_start",
+                "env.webshop_goal_count",
                 "bc.epochs",
                 "archer.critic_updates",
                 "archer.actor_updates",

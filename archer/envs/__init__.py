@@ -6,6 +6,7 @@ demonstrator. The names:
 - `guess_number`: find a hidden integer in 1..n with comparisons; exact optimal values known.
 - `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
 - `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
+- `webshop`: WebShop's shopping task on a generated local store, in process or over HTTP (`archer.envs.webshop`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from archer.errors import UserError
 if TYPE_CHECKING:
     from archer.config import EnvConfig
 
-ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset")
+ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "webshop")
+
+
+def _need_webshop_packages() -> None:
+    try:
+        import bm25s  # noqa: F401
+        import rapidfuzz  # noqa: F401
+    except ImportError as exc:
+        raise UserError(f"webshop needs {exc.name}: pip install 'archer-rl[webshop]'") from exc
 
 
 def make_env(cfg: EnvConfig) -> TextEnv:
@@ -33,6 +42,18 @@ def make_env(cfg: EnvConfig) -> TextEnv:
         oracle = HFOracle(cfg.oracle_model) if cfg.oracle_model else KnowledgeOracle()
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsEnv(words=words, max_turns=cfg.max_turns, oracle=oracle)
+    if cfg.name == "webshop":
+        _need_webshop_packages()
+        from archer.envs.webshop import WebShopEnv
+
+        return WebShopEnv(
+            products=cfg.webshop_products,
+            seed=cfg.webshop_seed,
+            url=cfg.webshop_url,
+            max_actions=cfg.max_turns,
+            goal_start=cfg.webshop_goal_start,
+            goal_count=cfg.webshop_goal_count,
+        )
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
@@ -48,6 +69,11 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
 
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsPlayer(words=words, seed=seed, **skill)
+    if cfg.name == "webshop":
+        _need_webshop_packages()
+        from archer.envs.webshop import ScriptedPlayer as WebShopPlayer
+
+        return WebShopPlayer(seed=seed, **skill)
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 

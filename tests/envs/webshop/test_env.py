@@ -1,0 +1,109 @@
+"""WebShopEnv: the env contract, the registry, in process and over HTTP giving the same game."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from archer.config import Config
+from archer.envs import make_env, make_scripted_player
+from archer.envs.webshop import RandomClicker, ScriptedPlayer, WebShopEnv
+from archer.envs.webshop.env import goal_of_seed
+from archer.envs.webshop.pages import INVALID
+from archer.envs.webshop.server import start_server
+from archer.envs.webshop.store import get_store
+from archer.rollout import play_scripted
+
+SIZE = 400
+
+
+@pytest.fixture(scope="module")
+def server_url():  # type: ignore[no-untyped-def]
+    server, url = start_server(get_store(SIZE, 0))
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def test_observation_is_history_with_instruction_last():
+    env = WebShopEnv(products=SIZE)
+    obs, info = env.reset(seed=5)
+    instruction = env.store.catalog.goal(5)["instruction_text"]  # type: ignore[union-attr]
+    assert info == {"turn": 0, "goal": 5, "instruction": instruction}
+    assert obs.startswith("Observation:\nWebShop\n") and obs.endswith(f"Instruction:\n{instruction}\n")
+    obs2, r, term, trunc, info = env.step("click[buy now]")
+    assert obs2.startswith(obs[: -len(f"Instruction:\n{instruction}\n")])
+    assert f"Action:\nclick[buy now]\nObservation:\n{INVALID}\nInstruction:\n{instruction}\n" in obs2
+    assert (r, term, trunc, info["turn"], info["valid"]) == (0.0, False, False, 1, False)
+
+
+def test_same_seed_same_game_and_limits():
+    env = WebShopEnv(products=SIZE, max_actions=4)
+    assert env.reset(seed=9)[0] == env.reset(seed=9)[0] != env.reset(seed=10)[0]
+    env.reset(seed=9)
+    results = [env.step("click[nothing]") for _ in range(4)]
+    assert [r[3] for r in results] == [False, False, False, True] and results[-1][4]["success"] is False
+    with pytest.raises(RuntimeError):
+        env.step("click[nothing]")
+    assert goal_of_seed(7) == 7 and goal_of_seed(7, 2000, 100) == 2007 and goal_of_seed(105, 2000, 100) == 2005
+    env = WebShopEnv(products=SIZE, goal_start=2000, goal_count=100)
+    assert env.reset(seed=1_000_003)[1]["goal"] == 2003
+    assert env.reset(options={"goal": 42})[1]["goal"] == 42
+
+
+def test_registry_builds_env_and_player_from_config():
+    cfg = Config()
+    cfg.env.name, cfg.env.webshop_products, cfg.env.max_turns, cfg.env.demo_skill = "webshop", SIZE, 10, 1.0
+    cfg.validate()
+    env, player = make_env(cfg.env), make_scripted_player(cfg.env, seed=0)
+    assert isinstance(env, WebShopEnv) and env.max_turns == 10 and isinstance(player, ScriptedPlayer)
+    assert player.skill == 1.0
+    game = play_scripted(env, player, 0)
+    assert game.turns[-1].terminated and game.success is not None
+    assert any("[button]" in line for line in env.tokenizer_corpus())
+
+
+def test_scripted_shopper_beats_random_clicks():
+    env = WebShopEnv(products=SIZE)
+    scripted = [play_scripted(env, ScriptedPlayer(skill=1.0, seed=0), s).total_return for s in range(40)]
+    rand = [play_scripted(env, RandomClicker(env, seed=0), s).total_return for s in range(40)]
+    assert np.mean(scripted) > 0.8 and np.mean(scripted) > np.mean(rand) + 0.3
+    low = [play_scripted(env, ScriptedPlayer(skill=0.0, seed=0), s).total_return for s in range(40)]
+    assert np.mean(low) < np.mean(scripted)
+
+
+def test_in_process_and_http_play_the_same_game(server_url):
+    local, remote = WebShopEnv(products=SIZE), WebShopEnv(url=server_url)
+    moves = ["click[< prev]", "click[next >]", "click[description]", "click[features]", "click[reviews]",
+             "search[desk]", "click[back to search]", "<b>hi</b>", "click[buy now]"]  # fmt: skip
+    for seed in range(12):
+        player, rng = ScriptedPlayer(skill=0.7, seed=seed), random.Random(seed)
+        a, info_a = local.reset(seed=seed)
+        b, info_b = remote.reset(seed=seed)
+        assert a == b and info_a == info_b
+        while True:
+            action = player.act(a) if rng.random() < 0.6 else rng.choice(moves)
+            ra, rb = local.step(action), remote.step(action)
+            assert ra == rb, action
+            a = ra[0]
+            if ra[2] or ra[3]:
+                break
+
+
+def test_unreachable_server_says_so():
+    env = WebShopEnv(url="http://127.0.0.1:9")
+    with pytest.raises(RuntimeError, match="cannot reach a WebShop server"):
+        env.reset(seed=0)
+
+
+def test_hostile_actions_are_invalid_not_errors_and_keep_one_line_each():
+    env = WebShopEnv(products=SIZE, max_actions=6)
+    env.reset(seed=1)
+    for action in ("", "x" * 5000, "search[\x00\n\rhi]\nclick[buy now]", "ünï©ødé[]", 123, "click[" + "]" * 50):
+        obs, reward, terminated, truncated, info = env.step(action)  # type: ignore[arg-type]
+        assert reward == 0.0 and not terminated
+        last_action = obs.rsplit("Action:\n", 1)[1].split("\n", 1)[0]
+        assert len(last_action) <= 1000 and last_action.isprintable()
+    assert truncated and info["success"] is False
