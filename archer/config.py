@@ -35,11 +35,14 @@ def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the
 class EnvConfig:
     """Which game, and how its demonstrations are made."""
 
-    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset")
+    name: str = _f(
+        "twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset | guess_my_city"
+    )
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
     oracle_model: str | None = _f(
-        None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base"
+        None,
+        "twenty_questions and guess_my_city: a Hugging Face model name/path to answer instead of the knowledge base",
     )
     demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")

@@ -6,6 +6,7 @@ demonstrator. The names:
 - `guess_number`: find a hidden integer in 1..n with comparisons; exact optimal values known.
 - `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
 - `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
+- `guess_my_city`: the paper's Guess My City over 91 cities, free-form questions, local knowledge-base oracle.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from archer.errors import UserError
 if TYPE_CHECKING:
     from archer.config import EnvConfig
 
-ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset")
+ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "guess_my_city")
 
 
 def make_env(cfg: EnvConfig) -> TextEnv:
@@ -33,6 +34,13 @@ def make_env(cfg: EnvConfig) -> TextEnv:
         oracle = HFOracle(cfg.oracle_model) if cfg.oracle_model else KnowledgeOracle()
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsEnv(words=words, max_turns=cfg.max_turns, oracle=oracle)
+    if cfg.name == "guess_my_city":
+        from archer.envs.guess_my_city import GuessMyCityEnv
+        from archer.envs.guess_my_city import HFOracle as CityHFOracle
+        from archer.envs.guess_my_city import KnowledgeOracle as CityKnowledgeOracle
+
+        city_oracle = CityHFOracle(cfg.oracle_model) if cfg.oracle_model else CityKnowledgeOracle()
+        return GuessMyCityEnv(max_turns=cfg.max_turns, oracle=city_oracle)
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
@@ -48,6 +56,10 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
 
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsPlayer(words=words, seed=seed, **skill)
+    if cfg.name == "guess_my_city":
+        from archer.envs.guess_my_city import ScriptedPlayer as GuessMyCityPlayer
+
+        return GuessMyCityPlayer(seed=seed, **skill)
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
