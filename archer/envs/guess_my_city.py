@@ -28,10 +28,11 @@ instead (loaded on first use, never at import), with the same replacement.
 The scripted player (demonstrations) keeps the cities consistent with every answer so far (it asks
 the knowledge base how each candidate would have answered). With chance `skill` it asks the
 question that splits the candidates best (at skill 1 it plays well: about 2 turns a game);
-otherwise it works through a fixed list of attribute questions in a poor order (rare properties
-first, then continents one by one, languages, climate, and only then the country), skipping
-questions whose answer it already knows, then guesses a random candidate; one turn in ten it
-guesses a random candidate early. Measured win rates and returns: `docs/environments.md`.
+otherwise it plays like a weak human: it works through a fixed list of attribute questions in a
+poor order (rare properties first, then continents one by one, languages, climate, and only then
+the continent and the country), learns only from the `Yes.`/`No.` answers and the continent and
+country, and then guesses among the cities still consistent; one turn in ten it guesses a random
+candidate early. Measured win rates and returns: `docs/environments.md`.
 """
 
 from __future__ import annotations
