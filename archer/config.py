@@ -35,11 +35,15 @@ def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the
 class EnvConfig:
     """Which game, and how its demonstrations are made."""
 
-    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset | webshop")
+    name: str = _f(
+        "twenty_questions_subset",
+        "guess_number | twenty_questions | twenty_questions_subset | guess_my_city | webshop",
+    )
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
     oracle_model: str | None = _f(
-        None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base"
+        None,
+        "twenty_questions and guess_my_city: a Hugging Face model name/path to answer instead of the knowledge base",
     )
     webshop_products: int = _f(3000, "webshop only: products in the generated catalog")
     webshop_seed: int = _f(0, "webshop only: seed of the generated catalog and its instructions")

@@ -7,6 +7,7 @@ demonstrator. The names:
 - `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
 - `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
 - `webshop`: WebShop's shopping task on a generated local store, in process or over HTTP (`archer.envs.webshop`).
+- `guess_my_city`: the paper's Guess My City over 91 cities, free-form questions, local knowledge-base oracle.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from archer.errors import UserError
 if TYPE_CHECKING:
     from archer.config import EnvConfig
 
-ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "webshop")
+ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "guess_my_city", "webshop")
 
 
 def _need_webshop_packages() -> None:
@@ -54,6 +55,13 @@ def make_env(cfg: EnvConfig) -> TextEnv:
             goal_start=cfg.webshop_goal_start,
             goal_count=cfg.webshop_goal_count,
         )
+    if cfg.name == "guess_my_city":
+        from archer.envs.guess_my_city import GuessMyCityEnv
+        from archer.envs.guess_my_city import HFOracle as CityHFOracle
+        from archer.envs.guess_my_city import KnowledgeOracle as CityKnowledgeOracle
+
+        city_oracle = CityHFOracle(cfg.oracle_model) if cfg.oracle_model else CityKnowledgeOracle()
+        return GuessMyCityEnv(max_turns=cfg.max_turns, oracle=city_oracle)
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
@@ -74,6 +82,10 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
         from archer.envs.webshop import ScriptedPlayer as WebShopPlayer
 
         return WebShopPlayer(seed=seed, **skill)
+    if cfg.name == "guess_my_city":
+        from archer.envs.guess_my_city import ScriptedPlayer as GuessMyCityPlayer
+
+        return GuessMyCityPlayer(seed=seed, **skill)
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
