@@ -83,11 +83,21 @@ def lora_config(cfg: Config, model: PreTrainedModel) -> Any:
     )
 
 
+def checkpointing(model: PreTrainedModel) -> None:
+    """Turn on gradient checkpointing (non-reentrant: works with a frozen LoRA base); the method
+    was renamed in transformers 5."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(model, "activation_checkpointing_enable"):
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
 def prepare_policy_model(cfg: Config, model: PreTrainedModel) -> PreTrainedModel:
     """Apply the memory options to a freshly built or loaded causal LM: gradient checkpointing, then
     LoRA (the base frozen and stored in `policy.dtype`, the adapters float32)."""
     if cfg.policy.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        checkpointing(model)
     if cfg.policy.lora_r == 0:
         return model
     from peft import get_peft_model
@@ -231,7 +241,7 @@ def build_critic(cfg: Config, policy: Policy) -> DoubleCritic:
             tokenizer.pad_token = tokenizer.eos_token
     encoder = encoder.float()  # it trains: float32 weights (a policy copy or a checkpoint may be stored narrower)
     if cfg.critic.gradient_checkpointing:
-        encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        checkpointing(encoder)
     for p in encoder.parameters():
         p.requires_grad_(True)
     causal = is_causal(encoder.config)
