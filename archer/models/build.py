@@ -42,7 +42,7 @@ from archer.models.tokenizer import train_tokenizer
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 # transformers renamed `torch_dtype` to `dtype` in 4.56; speak whichever is installed.
-_DTYPE_KW = "dtype" if tuple(int(x) for x in transformers.__version__.split(".")[:2]) >= (4, 56) else "torch_dtype"
+DTYPE_KWARG = "dtype" if tuple(int(x) for x in transformers.__version__.split(".")[:2]) >= (4, 56) else "torch_dtype"
 # Which linear layers LoRA adapts, by HF model_type: attention in/out projections (GPT-2's c_proj
 # names both the attention and the MLP output projection, so both are adapted).
 LORA_TARGETS = {
@@ -159,7 +159,7 @@ def build_policy_model(cfg: Config, tokenizer: PreTrainedTokenizerBase) -> PreTr
         )
         return prepare_policy_model(cfg, GPT2LMHeadModel(config))
     model = _load(
-        AutoModelForCausalLM.from_pretrained, cfg.policy.model, "policy.model", **{_DTYPE_KW: base_dtype(cfg)}
+        AutoModelForCausalLM.from_pretrained, cfg.policy.model, "policy.model", **{DTYPE_KWARG: base_dtype(cfg)}
     )
     return prepare_policy_model(cfg, model)
 
@@ -170,7 +170,7 @@ def policy_model_from_config(config_dict: dict, dtype: torch.dtype = torch.float
     The dtype is explicit: a saved config remembers the dtype it was saved in, which is not
     necessarily the dtype the weights should be restored to."""
     config = AutoConfig.for_model(**config_dict)
-    return AutoModelForCausalLM.from_config(config, **{_DTYPE_KW: dtype})
+    return AutoModelForCausalLM.from_config(config, **{DTYPE_KWARG: dtype})
 
 
 def make_policy(cfg: Config, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> Policy:

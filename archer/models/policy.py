@@ -191,7 +191,11 @@ class Policy:
         # Only the last width + 1 positions predict utterance tokens: skip the LM head elsewhere.
         with self.forward_context():
             logits = self.model(
-                input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=width + 1
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions(mask),
+                logits_to_keep=width + 1,
+                use_cache=False,  # scoring needs no KV cache: do not allocate one
             ).logits  # [B, width + 1, V]
         # Token at position t is predicted by the logits at t-1: take the last `width` targets.
         pred = logits[:, :-1, :].float()  # [B, A, V]
