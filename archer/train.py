@@ -272,6 +272,7 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     tokenizer = policy.tokenizer
 
     reference = make_reference(cfg, policy, fold=True)  # LoRA: BC adapters folded into the shared base
+    broadcast_parameters(policy.model)  # LoRA: the fresh adapters start equal on every process
     critic = build_critic(cfg, policy)
     broadcast_parameters(critic)
     if world_size() > 1:

@@ -100,7 +100,8 @@ class DoubleCritic(nn.Module):
         self, rows: list[list[int]], extra_index: list[int] | None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
-        kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if self.causal else {}
+        # A causal body would also build a KV cache it never uses: ask it not to.
+        kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0), "use_cache": False} if self.causal else {}
         with autocast(self.device, self.compute_dtype):
             hidden = self.encoder(input_ids=ids, attention_mask=mask, **kwargs).last_hidden_state  # [B, T, H]
         hidden = hidden.float()  # the value heads stay in float32
