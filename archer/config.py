@@ -73,6 +73,20 @@ class PolicyConfig:
     vocab_size: int = _f(1024, "tiny model: size of the BPE tokenizer trained on the game's own text")
     max_new_tokens: int = _f(24, "longest utterance in tokens; generation also stops at a newline or EOS")
     temperature: float = _f(1.0, "sampling temperature for rollouts (evaluation is greedy)")
+    dtype: str = _f(
+        "float32",
+        "compute precision: float32 | bfloat16 | float16 (autocast; trained weights stay float32, frozen "
+        "weights such as a LoRA base or the KL reference are stored in this dtype; see docs/gpu.md)",
+    )
+    gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass (less memory, ~30% slower)")
+    lora_r: int = _f(0, "LoRA rank for the policy through peft (0 = off: every weight trains); needs the 'lora' extra")
+    lora_alpha: float = _f(16.0, "LoRA scale numerator (the update is scaled by lora_alpha / lora_r)")
+    lora_dropout: float = _f(0.05, "dropout on the LoRA branch")
+    lora_target_modules: str = _f(
+        "auto",
+        "comma-separated module names to adapt, or 'auto' (c_attn,c_proj for GPT-2; "
+        "q_proj,k_proj,v_proj,o_proj for Llama/Mistral/Qwen; peft's own default otherwise)",
+    )
 
 
 @dataclass
@@ -88,6 +102,8 @@ class CriticConfig:
     pooling: str = _f("auto", "'last' token, 'mean', 'cls', or 'auto' (last for causal encoders, mean otherwise)")
     head_hidden: int = _f(256, "width of the MLP heads")
     max_tokens: int = _f(512, "longest critic input in tokens (the oldest turns are cut first)")
+    dtype: str = _f("float32", "compute precision of the encoder: float32 | bfloat16 | float16 (autocast)")
+    gradient_checkpointing: bool = _f(False, "recompute the encoder's activations in the backward pass")
 
 
 @dataclass
@@ -231,6 +247,11 @@ class Config:
             raise UserError("archer.baseline=group needs archer.actor_samples >= 2 (utterances compared per state)")
         if self.archer.actor_samples < 1:
             raise UserError("archer.actor_samples must be >= 1")
+        for key in ("policy.dtype", "critic.dtype"):
+            if _get(self, key) not in DTYPES:
+                raise UserError(f"{key}={_get(self, key)!r}: use one of {', '.join(DTYPES)}")
+        if self.policy.lora_r < 0 or not 0 <= self.policy.lora_dropout < 1:
+            raise UserError("policy.lora_r must be >= 0 (0 = off) and policy.lora_dropout in [0, 1)")
         if self.archer.batch_size > self.archer.buffer_capacity:
             raise UserError("archer.batch_size cannot exceed archer.buffer_capacity")
         return self
@@ -242,6 +263,9 @@ class Config:
         if self.bc.from_run is not None and not (Path(self.bc.from_run) / "checkpoint.pt").is_file():
             raise UserError(f"bc.from_run={self.bc.from_run} is not a run folder with a checkpoint")
         return self
+
+
+DTYPES = ("float32", "bfloat16", "float16")
 
 
 def _get(cfg: Config, dotted: str) -> Any:

@@ -15,7 +15,6 @@ Everything a later iteration needs is in the checkpoint, so `resume` continues e
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -50,11 +49,15 @@ from archer.errors import UserError
 from archer.evaluate import EvalResult, evaluate, transcript
 from archer.logger import MetricsLog, plot_learning_curve
 from archer.models.build import (
+    base_dtype,
     build_critic,
     build_policy_model,
     build_tokenizer,
     make_policy,
+    make_reference,
     policy_model_from_config,
+    prepare_policy_model,
+    reference_state,
     resolve_device,
 )
 from archer.models.critic import DoubleCritic, make_target
@@ -119,7 +122,8 @@ def tokenizer_texts(cfg: Config, demos: list[Game]) -> list[str]:
 
 def make_optimizers(cfg: Config, policy: Policy, critic: DoubleCritic) -> tuple[torch.optim.Optimizer, ...]:
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=cfg.archer.critic_lr)
-    actor_opt = torch.optim.AdamW(policy.model.parameters(), lr=cfg.archer.actor_lr)
+    trained = [p for p in policy.model.parameters() if p.requires_grad]  # with LoRA: the adapters only
+    actor_opt = torch.optim.AdamW(trained, lr=cfg.archer.actor_lr)
     return critic_opt, actor_opt
 
 
@@ -187,7 +191,7 @@ def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
         "config": to_dict(cfg),
         "policy_config": learner.policy.model.config.to_dict(),
         "policy": learner.policy.model.state_dict(),
-        "reference": learner.reference.model.state_dict(),
+        "reference": reference_state(learner.policy, learner.reference),  # None: LoRA's own base
         "critic": learner.critic.state_dict(),
         "target": learner.target.state_dict(),
         "critic_opt": learner.critic_opt.state_dict(),
@@ -208,7 +212,7 @@ def restore_policy(cfg: Config, state: dict[str, Any], run_dir: Path, device: to
         raise UserError(f"{run_dir} has no tokenizer/ folder; it is not a complete archer run")
     tokenizer = PreTrainedTokenizerFast.from_pretrained(str(tok_dir))
     tokenizer.padding_side = "left"
-    model = policy_model_from_config(state["policy_config"])
+    model = prepare_policy_model(cfg, policy_model_from_config(state["policy_config"], base_dtype(cfg)))
     try:
         model.load_state_dict(state["policy"])
     except RuntimeError as exc:
@@ -267,9 +271,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
             say(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
     tokenizer = policy.tokenizer
 
-    reference = Policy(copy.deepcopy(policy.model).eval(), tokenizer, policy.max_new_tokens, policy.temperature)
-    for p in reference.model.parameters():
-        p.requires_grad_(False)
+    reference = make_reference(cfg, policy, fold=True)  # LoRA: BC adapters folded into the shared base
+    broadcast_parameters(policy.model)  # LoRA: the fresh adapters start equal on every process
     critic = build_critic(cfg, policy)
     broadcast_parameters(critic)
     if world_size() > 1:
@@ -325,11 +328,7 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     device = resolve_device(cfg.run.device)
     rng = seed_everything(cfg.run.seed)
     policy = restore_policy(cfg, state, run_dir, device)
-    reference = Policy(
-        policy_model_from_config(state["policy_config"]), policy.tokenizer, policy.max_new_tokens, policy.temperature
-    )
-    reference.model.load_state_dict(state["reference"])
-    reference.model.to(device).eval().requires_grad_(False)
+    reference = make_reference(cfg, policy, state=state["reference"])
     critic = build_critic(cfg, policy)
     try:
         critic.load_state_dict(state["critic"])

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from archer.models.policy import left_pad
+from archer.models.policy import autocast, left_pad
 
 
 def mlp(in_dim: int, hidden: int) -> nn.Sequential:
@@ -47,6 +47,7 @@ class DoubleCritic(nn.Module):
         head_hidden: int = 256,
         max_tokens: int = 512,
         chunk_size: int = 16,
+        compute_dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -56,6 +57,7 @@ class DoubleCritic(nn.Module):
         self.pooling = pooling
         self.max_tokens = max_tokens
         self.chunk_size = chunk_size
+        self.compute_dtype = compute_dtype  # the encoder runs under autocast in this dtype; the heads in float32
         hidden = encoder.config.hidden_size
         q_in = hidden if layout == "joint" else 2 * hidden
         self.q1, self.q2 = mlp(q_in, head_hidden), mlp(q_in, head_hidden)
@@ -98,8 +100,11 @@ class DoubleCritic(nn.Module):
         self, rows: list[list[int]], extra_index: list[int] | None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
-        kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if self.causal else {}
-        hidden = self.encoder(input_ids=ids, attention_mask=mask, **kwargs).last_hidden_state  # [B, T, H]
+        # A causal body would also build a KV cache it never uses: ask it not to.
+        kwargs = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0), "use_cache": False} if self.causal else {}
+        with autocast(self.device, self.compute_dtype):
+            hidden = self.encoder(input_ids=ids, attention_mask=mask, **kwargs).last_hidden_state  # [B, T, H]
+        hidden = hidden.float()  # the value heads stay in float32
         if self.pooling == "last":
             pooled = hidden[:, -1, :]
         elif self.pooling == "cls":

@@ -7,10 +7,15 @@ same row alone would (the reference code right-padded, which it should not have)
 An utterance is the tokens generated after the state's tokens up to and including the first
 newline (or EOS); its text is cut at that newline. State and utterance are tokenized separately
 and concatenated as ids, the same way in sampling, scoring and behaviour cloning.
+
+Precision and LoRA (docs/gpu.md): every forward runs under `autocast(compute_dtype)`; a policy
+made with `adapters=False` runs its (peft) model with the adapters switched off, which is how the
+KL reference of a LoRA policy shares the base weights instead of holding a second copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from dataclasses import dataclass
 
@@ -41,6 +46,19 @@ def left_pad(rows: list[list[int]], pad_id: int, device: torch.device) -> tuple[
     return ids.to(device), mask.to(device)
 
 
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """Mixed precision for the forwards inside: none for float32 (or None), else torch.autocast."""
+    if dtype is None or dtype == torch.float32:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def _checkpointing(model: PreTrainedModel) -> bool:
+    """Whether gradient checkpointing is on (the attribute was renamed in transformers 5)."""
+    flag = getattr(model, "is_activation_checkpointing", None)
+    return bool(getattr(model, "is_gradient_checkpointing", False) if flag is None else flag)
+
+
 def positions(mask: torch.Tensor) -> torch.Tensor:
     """Position ids for a left-padded mask: 0 at each row's first real token."""
     return (mask.cumsum(-1) - 1).clamp(min=0)
@@ -56,8 +74,12 @@ class Policy:
         max_new_tokens: int = 24,
         temperature: float = 1.0,
         max_state_tokens: int | None = None,
+        compute_dtype: torch.dtype | None = None,
+        adapters: bool = True,
     ) -> None:
         self.model = model
+        self.compute_dtype = compute_dtype
+        self.adapters = adapters  # False: a peft model scored with its adapters off (the LoRA KL reference)
         self.tokenizer = tokenizer
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
@@ -68,11 +90,21 @@ class Policy:
             self.stop_ids.add(tokenizer.eos_token_id)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         # transformers 5.x renames `past_key_values` to `cache`; speak whichever this model knows.
-        self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model  # peft wraps the HF model
+        self._cache_arg = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
+
+    @contextlib.contextmanager
+    def forward_context(self):  # type: ignore[no-untyped-def]
+        """Where every forward of this policy runs: autocast, and the adapters off for a reference."""
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(autocast(self.device, self.compute_dtype))
+            if not self.adapters:
+                stack.enter_context(self.model.disable_adapter())
+            yield
 
     # ------------------------------------------------------------------ tokenization
 
@@ -97,6 +129,17 @@ class Policy:
         """One utterance per state: temperature sampling (or argmax), KV cache, stop at newline/EOS."""
         if not states:
             return Utterances([], [])
+        # HF turns the KV cache off in training mode under gradient checkpointing; decoding needs it.
+        was_training = self.model.training
+        if was_training and _checkpointing(self.model):
+            self.model.eval()
+        try:
+            with self.forward_context():
+                return self._sample(states, greedy)
+        finally:
+            self.model.train(was_training)
+
+    def _sample(self, states: list[str], greedy: bool) -> Utterances:
         ids, mask = left_pad(self.encode_states(states), self.pad_id, self.device)  # [B, T]
         pos = positions(mask)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
@@ -146,9 +189,14 @@ class Policy:
         ids, mask = left_pad(rows, self.pad_id, self.device)  # [B, T]
         width = max(len(a) for a in action_ids)
         # Only the last width + 1 positions predict utterance tokens: skip the LM head elsewhere.
-        logits = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=width + 1
-        ).logits  # [B, width + 1, V]
+        with self.forward_context():
+            logits = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions(mask),
+                logits_to_keep=width + 1,
+                use_cache=False,  # scoring needs no KV cache: do not allocate one
+            ).logits  # [B, width + 1, V]
         # Token at position t is predicted by the logits at t-1: take the last `width` targets.
         pred = logits[:, :-1, :].float()  # [B, A, V]
         target = ids[:, -width:]  # [B, A]
