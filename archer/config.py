@@ -35,11 +35,23 @@ def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the
 class EnvConfig:
     """Which game, and how its demonstrations are made."""
 
-    name: str = _f("twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset")
+    name: str = _f(
+        "twenty_questions_subset", "guess_number | twenty_questions | twenty_questions_subset | detective | textworld"
+    )
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
     oracle_model: str | None = _f(
         None, "twenty_questions only: a Hugging Face model name/path to answer instead of the knowledge base"
+    )
+    game_path: str | None = _f(
+        None, "detective only: path to detective.z5 (empty = ../shared/games/detective.z5 beside the repo or the cwd)"
+    )
+    valid_actions: bool = _f(True, "detective only: list the valid actions in the observation (as the paper)")
+    textworld_level: int = _f(1, "textworld only: difficulty 1, 2 or 3 (rooms, objects, quest length grow)")
+    textworld_train_games: int = _f(100, "textworld only: training games (reset seeds below eval.seed cycle them)")
+    textworld_eval_games: int = _f(20, "textworld only: held-out games, never trained on (reset seeds from eval.seed)")
+    cache_dir: str | None = _f(
+        None, "textworld only: folder of generated games (empty = ~/.cache/archer/textworld); made on first use"
     )
     demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
@@ -158,6 +170,8 @@ class Config:
             [
                 "env.max_turns",
                 "env.n",
+                "env.textworld_train_games",
+                "env.textworld_eval_games",
                 "policy.max_new_tokens",
                 "archer.rollout_trajectories",
                 "archer.batch_size",

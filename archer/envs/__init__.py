@@ -6,6 +6,8 @@ demonstrator. The names:
 - `guess_number`: find a hidden integer in 1..n with comparisons; exact optimal values known.
 - `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
 - `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
+- `detective`: the paper's text adventure through Jericho (needs jericho and detective.z5).
+- `textworld`: seeded generated text adventures at three levels, train/eval split (needs textworld).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from archer.errors import UserError
 if TYPE_CHECKING:
     from archer.config import EnvConfig
 
-ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset")
+ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "detective", "textworld")
 
 
 def make_env(cfg: EnvConfig) -> TextEnv:
@@ -33,6 +35,20 @@ def make_env(cfg: EnvConfig) -> TextEnv:
         oracle = HFOracle(cfg.oracle_model) if cfg.oracle_model else KnowledgeOracle()
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsEnv(words=words, max_turns=cfg.max_turns, oracle=oracle)
+    if cfg.name == "detective":
+        from archer.envs.detective import DetectiveEnv
+
+        return DetectiveEnv(game_path=cfg.game_path, max_turns=cfg.max_turns, valid_actions=cfg.valid_actions)
+    if cfg.name == "textworld":
+        from archer.envs.textworld_games import TextWorldEnv
+
+        return TextWorldEnv(
+            level=cfg.textworld_level,
+            train_games=cfg.textworld_train_games,
+            eval_games=cfg.textworld_eval_games,
+            max_turns=cfg.max_turns,
+            cache_dir=cfg.cache_dir,
+        )
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
@@ -48,6 +64,21 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
 
         words = "subset" if cfg.name == "twenty_questions_subset" else "all"
         return TwentyQuestionsPlayer(words=words, seed=seed, **skill)
+    if cfg.name == "detective":
+        from archer.envs.detective import ScriptedPlayer as DetectivePlayer
+
+        return DetectivePlayer(game_path=cfg.game_path, seed=seed, **skill)
+    if cfg.name == "textworld":
+        from archer.envs.textworld_games import ScriptedPlayer as TextWorldPlayer
+
+        return TextWorldPlayer(
+            level=cfg.textworld_level,
+            train_games=cfg.textworld_train_games,
+            eval_games=cfg.textworld_eval_games,
+            cache_dir=cfg.cache_dir,
+            seed=seed,
+            **skill,
+        )
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 

@@ -38,7 +38,6 @@ get a fixed refusal and cost a step: `script` writes a transcript file into the 
 
 from __future__ import annotations
 
-import random
 import re
 import warnings
 from collections import OrderedDict
@@ -60,6 +59,7 @@ META_VERBS = frozenset(
 )
 #: Jericho's input buffer holds 198 bytes; keep under it so Jericho never truncates (and warns).
 MAX_COMMAND_BYTES = 190
+MAX_COMMAND_WORDS = 16
 _SEPARATOR = re.compile(r"\.|\bthen\b", re.IGNORECASE)
 _ABBREVIATIONS = {
     "n": "north", "s": "south", "e": "east", "w": "west", "u": "up", "d": "down",
@@ -79,6 +79,13 @@ def require_jericho() -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise UserError("the detective environment needs jericho: pip install 'archer-rl[detective]'") from exc
     return jericho
+
+
+def _jericho_util() -> Any:
+    """jericho.util (its package namespace re-exports a `util` from ctypes that shadows the attribute)."""
+    import importlib
+
+    return importlib.import_module("jericho.util")
 
 
 def resolve_game_path(game_path: str | None = None) -> Path:
@@ -114,7 +121,10 @@ def to_command(action: object) -> str:
     text = _SEPARATOR.split(text, maxsplit=1)[0]
     # Characters the Z-machine's input cannot hold or that Jericho's filter uses as a separator.
     text = text.replace(";", " ")
-    return " ".join(text.split())[:MAX_COMMAND_BYTES]
+    # Inform's list of objects in one command overflows past about 30 ("take paper paper ... paper" halts
+    # the story with a programming error); 16 words (commas count) stay well clear and no command needs more.
+    tokens = re.findall(r"[^\s,]+|,", text)[:MAX_COMMAND_WORDS]
+    return " ".join(tokens).replace(" ,", ",")[:MAX_COMMAND_BYTES]
 
 
 def _clean(text: str) -> str:
@@ -278,8 +288,7 @@ class DetectiveEnv(TextEnv):
 
         Mirrors Jericho's `_identify_interactive_objects(use_object_tree=True)` with the dictionary tagger.
         """
-        from jericho import util
-
+        util = _jericho_util()
         frotz, state = self.frotz, self.frotz.get_state()
         objs: set[tuple[str, str, str]] = set()
         for command, source in (("look", "LOC"), ("inventory", "INV")):
@@ -313,8 +322,7 @@ class DetectiveEnv(TextEnv):
         return by_answer
 
     def _compute_valid_actions(self) -> list[str]:
-        from jericho import util
-
+        util = _jericho_util()
         frotz = self.frotz
         if frotz.game_over() or frotz.victory() or frotz._emulator_halted():
             return []

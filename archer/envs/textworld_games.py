@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,9 @@ class TextWorldEnv(TextEnv):
                 admissible_commands=True, score=True, max_score=True, won=True, lost=True, description=True,
                 inventory=True, objective=True, feedback=True, extras=["walkthrough"],
             )  # fmt: skip
-            self.game = textworld.start(str(path), request_infos=infos)
+            with warnings.catch_warnings():  # Jericho warns that it knows no score bindings; TextWorld keeps score
+                warnings.simplefilter("ignore")
+                self.game = textworld.start(str(path), request_infos=infos)
             self._game_path = path
         self.game_seed = game_seed
         self.state = self.game.reset()
@@ -208,7 +211,10 @@ class TextWorldEnv(TextEnv):
         return self._observe(clean_action(action), response, ended=terminated), reward, terminated, truncated, info
 
     def _observe(self, action: str, response: str, ended: bool = False) -> str:
-        lines = [f"Step {self.turn} of {self.max_turns}. Score: {self.score} of {self.max_score}.", f"Goal: {self.goal}"]
+        lines = [
+            f"Step {self.turn} of {self.max_turns}. Score: {self.score} of {self.max_score}.",
+            f"Goal: {self.goal}",
+        ]
         if action:
             lines.append(f"Last action: {action}")
         lines.append(f"Response: {response}")
