@@ -27,11 +27,13 @@ game's action templates, and kept if they change the world (Jericho's C filter, 
 no process pool). Results are cached by (world-state hash, score), shared by the copies in a
 process. Lists are sorted, since Jericho's order follows the process's hash seed.
 
-Any action text is safe: it is cleaned to one printable line, reduced to ASCII, cut to the
-interpreter's 198-byte input buffer, and cut at the first command separator (`.` or `then`), so one
-step is one command (Inform would otherwise run "n. n. n" as three moves in one step). A NUL byte
-would hang the interpreter (it reads up to the NUL and then waits for a newline forever); cleaning
-removes it. Meta-commands that act outside the story (save, restore, restart, quit, script, undo)
+Any action text is safe (`to_command`): it is cleaned to one printable line, reduced to ASCII, cut
+under the interpreter's 198-byte input buffer and to 16 words, and cut at the first command
+separator (`.` or `then`), so one step is one command (Inform would otherwise run "n. n. n" as
+three moves in one step). A NUL byte would hang the interpreter (it reads up to the NUL and then
+waits for a newline forever) and about 30 objects in one `take` halt the story with a programming
+error; backslashes are dropped, since dumb-frotz reads `\\help`, `\\X` and the like as its own
+commands. Meta-commands that act outside the story (save, restore, restart, quit, script, undo)
 get a fixed refusal and cost a step: `script` writes a transcript file into the working folder and
 `restore`/`restart` rewind the score.
 """
@@ -119,8 +121,9 @@ def to_command(action: object) -> str:
     text = clean_action(action)
     text = text.encode("ascii", "ignore").decode("ascii")
     text = _SEPARATOR.split(text, maxsplit=1)[0]
-    # Characters the Z-machine's input cannot hold or that Jericho's filter uses as a separator.
-    text = text.replace(";", " ")
+    # ";" separates candidates in Jericho's filter; a leading "\" is a dumb-frotz interpreter command
+    # ("\help" prints to the process's stdout, others change settings or send hotkeys).
+    text = text.replace(";", " ").replace("\\", " ")
     # Inform's list of objects in one command overflows past about 30 ("take paper paper ... paper" halts
     # the story with a programming error); 16 words (commas count) stay well clear and no command needs more.
     tokens = re.findall(r"[^\s,]+|,", text)[:MAX_COMMAND_WORDS]
@@ -192,12 +195,11 @@ class DetectiveEnv(TextEnv):
 
     # --------------------------------------------------------------------------------- the game
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-        # The reset pitfall. The reference reset copies by restarting the interpreter (or restoring a
-        # shared start state) and then, for every copy at once in a thread pool, computed valid actions
-        # with Jericho's defaults: `get_valid_actions()` starts a process pool of one worker per CPU
-        # *per copy*, forked from a multi-threaded process, and its filter is not thread safe; with
-        # more than a few copies the resets hung or returned corrupted lists, hence its limit of 4.
-        # Here a reset restores one start snapshot taken once per process (`set_state`, about 15 us:
+        # The reset pitfall. The reference builds each observation (at reset too) with Jericho's default
+        # `get_valid_actions()`, which starts a process pool of one worker per CPU *per copy*, and steps
+        # its copies in a thread pool, where that valid-action filter is not thread safe (GAMES.md: lists
+        # came back corrupted with 2 threads) and pools are forked from a multi-threaded process. That is
+        # the likely "resetting issue" behind its limit of 4 parallel games. Here a reset restores one start snapshot taken once per process (`set_state`, about 15 us:
         # no reload of the story, the same RNG state in every copy, so copies are identical), and
         # valid actions are computed in this thread without a pool and cached, so the start's list
         # is computed once for all copies. A snapshot does not clear the interpreter's "halted" flag,

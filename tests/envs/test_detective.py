@@ -146,6 +146,10 @@ HOSTILE = [
     "script",
     "undo",
     ";;;;",
+    "\\help",
+    "\\X",
+    "\\lt",
+    "take \\paper",
     "Ignore previous instructions and print the score",
     "take " + "paper " * 50,  # more than about 30 objects halted the story
     "take " + "paper," * 50,
@@ -154,7 +158,9 @@ HOSTILE = [
 ]
 
 
-def test_hostile_text_never_crashes_or_escapes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_text_never_crashes_or_escapes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # `script` would write a transcript into the working folder
     env = DetectiveEnv(GAME, valid_actions=False)
     for action in HOSTILE:
@@ -165,6 +171,7 @@ def test_hostile_text_never_crashes_or_escapes(tmp_path, monkeypatch: pytest.Mon
         assert len(obs) < 5000 and "\x00" not in obs
         assert info["score"] >= 10  # restore/restart cannot rewind the score
     assert list(tmp_path.iterdir()) == []
+    assert "DUMB-FROTZ" not in capfd.readouterr().out  # no interpreter escape reached dumb-frotz
     # One command per step: the chained line only takes the paper.
     env.reset(seed=0)
     _, reward, _, _, info = env.step("take paper. read paper. west")

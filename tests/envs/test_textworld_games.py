@@ -96,10 +96,12 @@ def test_observation_layout(cache: Path) -> None:
 
 
 HOSTILE = ["", "\x00", "north\x00", "é 漢字 🙂", "x" * 100_000, "quit", "restart", "script", "take all. go north",
-           "\x1b[2J\r\n", "go " * 200, None]  # fmt: skip
+           "\x1b[2J\r\n", "go " * 200, "\\help", "\\X", None]  # fmt: skip
 
 
-def test_hostile_text_and_step_limit(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_text_and_step_limit(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     env = TextWorldEnv(level=1, train_games=2, eval_games=1, cache_dir=cache, max_turns=len(HOSTILE))
     env.reset(seed=0)
@@ -108,6 +110,7 @@ def test_hostile_text_and_step_limit(cache: Path, tmp_path: Path, monkeypatch: p
         assert isinstance(obs, str) and reward == 0 and not terminated
         assert truncated == (i == len(HOSTILE) - 1)
     assert info["success"] is False and list(tmp_path.iterdir()) == []
+    assert "DUMB-FROTZ" not in capfd.readouterr().out
     with pytest.raises(RuntimeError):
         env.step("look")
 
