@@ -199,11 +199,11 @@ class DetectiveEnv(TextEnv):
         # `get_valid_actions()`, which starts a process pool of one worker per CPU *per copy*, and steps
         # its copies in a thread pool, where that valid-action filter is not thread safe (GAMES.md: lists
         # came back corrupted with 2 threads) and pools are forked from a multi-threaded process. That is
-        # the likely "resetting issue" behind its limit of 4 parallel games. Here a reset restores one start snapshot taken once per process (`set_state`, about 15 us:
-        # no reload of the story, the same RNG state in every copy, so copies are identical), and
-        # valid actions are computed in this thread without a pool and cached, so the start's list
-        # is computed once for all copies. A snapshot does not clear the interpreter's "halted" flag,
-        # so a halted copy is restarted for real first.
+        # the likely "resetting issue" behind its limit of 4 parallel games. Here a reset restores one
+        # start snapshot taken once per process (`set_state`, about 15 us: no reload of the story, the
+        # same emulator RNG in every copy, so copies start identical), and valid actions are computed in
+        # this thread without a pool and cached, so the start's list is computed once for all copies.
+        # A snapshot does not clear the interpreter's "halted" flag, so a halted copy is restarted first.
         if self.frotz._emulator_halted():
             self.frotz.reset()
         self.frotz.set_state(self.story.start_state)
