@@ -233,3 +233,12 @@ def test_tokenizer_corpus_covers_the_games_words() -> None:
 def test_missing_story_file_is_a_user_error(tmp_path) -> None:
     with pytest.raises(UserError, match="env.game_path"):
         DetectiveEnv(str(tmp_path / "nope.z5"))
+
+
+def test_a_halted_copy_resets_cleanly() -> None:
+    env = DetectiveEnv(GAME, valid_actions=False)
+    first, _ = env.reset(seed=0)
+    env.frotz.step("take " + "paper " * 30)  # raw, past our cleaning: Inform's object list overflows
+    assert env.frotz._emulator_halted()
+    assert env.reset(seed=0)[0] == first
+    assert env.step("take paper")[1] == 10
