@@ -242,3 +242,18 @@ def test_a_halted_copy_resets_cleanly() -> None:
     assert env.frotz._emulator_halted()
     assert env.reset(seed=0)[0] == first
     assert env.step("take paper")[1] == 10
+
+
+def test_registry_builds_the_env_and_player_from_config() -> None:
+    from archer.config import Config
+    from archer.envs import make_env, make_scripted_player
+
+    cfg = Config()
+    cfg.env.name, cfg.env.game_path, cfg.env.max_turns, cfg.env.valid_actions = "detective", GAME, 50, False
+    env = make_env(cfg.validate().env)
+    assert isinstance(env, DetectiveEnv) and env.max_turns == 50 and not env.show_valid_actions
+    player = make_scripted_player(cfg.env, seed=0)
+    assert isinstance(player, ScriptedPlayer) and player.skill == 0.8
+    cfg.env.game_path = "/nonexistent/detective.z5"
+    with pytest.raises(UserError, match="env.game_path"):
+        make_env(cfg.env)
