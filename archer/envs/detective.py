@@ -410,7 +410,6 @@ class ScriptedPlayer(_ScriptedPlayerBase):
         self.walkthrough = [expand_command(a) for a in walkthrough]
         self.index = 0
         self.back: list[tuple[str, str]] = []  # (inverse move, location to return to)
-        self.last_location = ""
 
     def act(self, observation: str) -> str:
         location = _location(observation)
