@@ -37,7 +37,7 @@ class EnvConfig:
 
     name: str = _f(
         "twenty_questions_subset",
-        "guess_number | twenty_questions | twenty_questions_subset | guess_my_city | webshop",
+        "guess_number | twenty_questions | twenty_questions_subset | guess_my_city | webshop | detective | textworld",
     )
     max_turns: int = _f(20, "turn limit of a game (the game is truncated there)")
     n: int = _f(16, "guess_number only: the hidden number lies in 1..n")
@@ -53,6 +53,16 @@ class EnvConfig:
     webshop_goal_start: int = _f(0, "webshop only: first instruction index; a game of seed s plays start + s ...")
     webshop_goal_count: int = _f(
         0, "webshop only: ... or start + s mod count when count > 0 (a fixed range, as the paper's 2000..2099)"
+    )
+    game_path: str | None = _f(
+        None, "detective only: path to detective.z5 (empty = ../shared/games/detective.z5 beside the repo or the cwd)"
+    )
+    valid_actions: bool = _f(True, "detective only: list the valid actions in the observation (as the paper)")
+    textworld_level: int = _f(1, "textworld only: difficulty 1, 2 or 3 (rooms, objects, quest length grow)")
+    textworld_train_games: int = _f(100, "textworld only: training games (reset seeds below eval.seed cycle them)")
+    textworld_eval_games: int = _f(20, "textworld only: held-out games, never trained on (reset seeds from eval.seed)")
+    cache_dir: str | None = _f(
+        None, "textworld only: folder of generated games (empty = ~/.cache/archer/textworld); made on first use"
     )
     demo_games: int = _f(1000, "number of scripted demonstration games generated for behaviour cloning")
     demo_skill: float | None = _f(None, "skill of the scripted demonstrator in [0, 1]; empty = the game's default")
@@ -188,6 +198,8 @@ class Config:
                 "env.max_turns",
                 "env.n",
                 "env.webshop_products",
+                "env.textworld_train_games",
+                "env.textworld_eval_games",
                 "policy.max_new_tokens",
                 "archer.rollout_trajectories",
                 "archer.batch_size",

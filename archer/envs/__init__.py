@@ -8,6 +8,8 @@ demonstrator. The names:
 - `twenty_questions_subset`: the same game over the paper's fixed 10-word subset.
 - `webshop`: WebShop's shopping task on a generated local store, in process or over HTTP (`archer.envs.webshop`).
 - `guess_my_city`: the paper's Guess My City over 91 cities, free-form questions, local knowledge-base oracle.
+- `detective`: the paper's text adventure through Jericho (needs jericho and detective.z5).
+- `textworld`: seeded generated text adventures at three levels, train/eval split (needs textworld).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from archer.errors import UserError
 if TYPE_CHECKING:
     from archer.config import EnvConfig
 
-ENV_NAMES = ("guess_number", "twenty_questions", "twenty_questions_subset", "guess_my_city", "webshop")
+ENV_NAMES = (
+    "guess_number",
+    "twenty_questions",
+    "twenty_questions_subset",
+    "guess_my_city",
+    "webshop",
+    "detective",
+    "textworld",
+)
 
 
 def _need_webshop_packages() -> None:
@@ -62,6 +72,20 @@ def make_env(cfg: EnvConfig) -> TextEnv:
 
         city_oracle = CityHFOracle(cfg.oracle_model) if cfg.oracle_model else CityKnowledgeOracle()
         return GuessMyCityEnv(max_turns=cfg.max_turns, oracle=city_oracle)
+    if cfg.name == "detective":
+        from archer.envs.detective import DetectiveEnv
+
+        return DetectiveEnv(game_path=cfg.game_path, max_turns=cfg.max_turns, valid_actions=cfg.valid_actions)
+    if cfg.name == "textworld":
+        from archer.envs.textworld_games import TextWorldEnv
+
+        return TextWorldEnv(
+            level=cfg.textworld_level,
+            train_games=cfg.textworld_train_games,
+            eval_games=cfg.textworld_eval_games,
+            max_turns=cfg.max_turns,
+            cache_dir=cfg.cache_dir,
+        )
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
@@ -86,6 +110,21 @@ def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPla
         from archer.envs.guess_my_city import ScriptedPlayer as GuessMyCityPlayer
 
         return GuessMyCityPlayer(seed=seed, **skill)
+    if cfg.name == "detective":
+        from archer.envs.detective import ScriptedPlayer as DetectivePlayer
+
+        return DetectivePlayer(game_path=cfg.game_path, seed=seed, **skill)
+    if cfg.name == "textworld":
+        from archer.envs.textworld_games import ScriptedPlayer as TextWorldPlayer
+
+        return TextWorldPlayer(
+            level=cfg.textworld_level,
+            train_games=cfg.textworld_train_games,
+            eval_games=cfg.textworld_eval_games,
+            cache_dir=cfg.cache_dir,
+            seed=seed,
+            **skill,
+        )
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
