@@ -12,6 +12,11 @@ A malformed question, a guess outside the interval or a comparison that splits n
 turn and leaves m unchanged: A = -1. If the actor cannot reach binary search (-4.0) or the
 optimum (-3.5) with exact advantages in a given number of steps, no critic will make it.
 
+Caveat (measured, see docs/results.md): optimal advantages are never positive, so the gradient
+only pushes down sampled utterances; at temperature 0.5 and lr 1e-4 the policy collapsed into
+malformed text after 40 steps. ArCHer's critic estimates the current policy's (centred)
+advantages; an exact version of those would need a DP over the LM policy itself.
+
     python benchmarks/guess_number_actor.py --bc-run runs/guess_number-bc --steps 300 --every 25
     python benchmarks/guess_number_actor.py --bc-run RUN archer.actor_lr=1e-4 archer.kl_coef=0
 
