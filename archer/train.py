@@ -322,6 +322,10 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     buffer.load_state_dict(state["buffer"])
     token_baseline = None
     if cfg.token_baseline.enabled:
+        if state.get("token_baseline") is None:
+            raise UserError(
+                f"{run_dir} was trained without the token baseline; resume with token_baseline.enabled=false"
+            )
         token_baseline = make_token_baseline(cfg, policy)
         token_baseline.load_state_dict(state["token_baseline"])
     set_rng_state(rng, state["rng"])

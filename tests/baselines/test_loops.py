@@ -56,3 +56,21 @@ def test_ppo_resume_continues_exactly(tmp_path: Path, bc_run: Path):
     for key in ("policy", "value"):
         for name, tensor in a[key].items():
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
+
+
+def test_archer_with_token_baseline_trains_checkpoints_and_resumes_it(tmp_path: Path, bc_run: Path):
+    from archer.train import load_run_config as load_archer_config
+    from archer.train import train
+
+    cfg = config(tmp_path, bc_run, "tb", "token_baseline.enabled=true", "archer.iterations=1")
+    train(cfg)
+    first = load_checkpoint(tmp_path / "tb")["token_baseline"]["model"]
+    cfg = load_archer_config(tmp_path / "tb")
+    cfg.archer.iterations = 2
+    train(cfg, run_dir=tmp_path / "tb", resume_run=True)
+    rows = [json.loads(line) for line in (tmp_path / "tb" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [0, 1, 2]
+    assert all("actor/token_baseline_loss" in r and "actor/residual_advantage_std" in r for r in rows[1:])
+    second = load_checkpoint(tmp_path / "tb")["token_baseline"]["model"]
+    assert any(not torch.equal(first[k], second[k]) for k in first)  # Ṽ kept learning after the resume
+    assert load_checkpoint(bc_run)["token_baseline"] is None  # a plain run carries none
