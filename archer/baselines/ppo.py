@@ -227,9 +227,9 @@ def ppo_update(
         std = (masked_mean((advantages - raw_adv_mean) ** 2, mask)).sqrt()
         advantages = (advantages - raw_adv_mean) / (std + 1e-8) * mask
 
+    # Dropout stays off (eval mode) through the update: π_old and V_old were scored without it, so
+    # the ratio is exactly 1 and the value clip is centred before the first step.
     rows = []
-    policy.model.train()
-    value.train()
     n = len(rollout.action_ids)
     for _ in range(pcfg.epochs):
         order = rng.permutation(n)
@@ -271,8 +271,6 @@ def ppo_update(
                     "ppo/value_grad_norm": float(value_grad_norm),
                 }
             )
-    policy.model.eval()
-    value.eval()
     metrics = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     residual = masked_mean((returns - old_values) ** 2, mask)
     variance = masked_mean((returns - masked_mean(returns, mask)) ** 2, mask)

@@ -103,3 +103,27 @@ def test_ppo_update_trains_every_policy_and_value_parameter(policy: Policy):
     assert unchanged(before, policy.model.named_parameters(), skip="wte") == []
     assert unchanged(value_before, value.named_parameters()) == []
     assert unchanged(ref_before, reference.model.named_parameters()) == list(ref_before)  # the anchor never moves
+
+
+def test_first_ppo_minibatch_sees_ratio_one(policy: Policy):
+    torch.manual_seed(0)
+    for module in policy.model.modules():  # strong dropout would make ρ != 1 if the update ran in train mode
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.5
+    value = build_token_value("policy", policy, head_hidden=16)
+    games = [Game([Transition(s, policy.sample([s]).texts[0], -1.0, s + "x\n", True)]) for s in STATES]
+    pcfg = PPOConfig(epochs=1, minibatch_size=8, kl_coef=0.0)
+    opt = torch.optim.SGD(policy.model.parameters(), lr=0.0)  # no movement: every ratio stays 1
+    m = ppo_update(
+        policy,
+        value,
+        None,
+        make_rollout(policy, games),
+        opt,
+        torch.optim.SGD(value.parameters(), lr=0.0),
+        pcfg,
+        0.9,
+        1.0,
+        np.random.default_rng(0),
+    )
+    assert m["ppo/clip_frac"] == 0.0 and abs(m["ppo/approx_kl"]) < 1e-6
