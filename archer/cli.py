@@ -166,8 +166,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     methods = parse_methods(args.methods)
     if args.seeds < 1 or args.budget < 1:
         raise UserError("--seeds and --budget must be >= 1")
-    cfg = load_config(args.config, [f"env.name={args.env}", *args.overrides])
-    out = args.out or Path(cfg.run.out_dir) / f"compare-{args.env}-{args.budget}"
+    env = [f"env.name={args.env}"] if args.env else []  # else the recipe's (or the default) game
+    cfg = load_config(args.config, [*env, *args.overrides])
+    out = args.out or Path(cfg.run.out_dir) / f"compare-{cfg.env.name}-{args.budget}"
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     compare(cfg, methods, args.budget, seeds, out, threshold=args.threshold)
     print((out / "results.md").read_text(encoding="utf-8"))
@@ -254,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_config_options_text(),
         formatter_class=fmt,
     )
-    p.add_argument("--env", default="twenty_questions_subset", choices=ENV_NAMES)
+    p.add_argument("--env", default=None, choices=ENV_NAMES, help="the game (default: --config's, else env.name's)")
     p.add_argument(
         "--methods",
         default="archer,ppo,filtered_bc,chai,bc",
