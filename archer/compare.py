@@ -199,6 +199,28 @@ def default_threshold(results: list[RunResult]) -> float | None:
     return max(means) if means else None
 
 
+def sample_ratio(results: list[RunResult], fast: str = "archer", slow: str = "ppo") -> str:
+    """A line: env samples `fast` needed to first reach `slow`'s final mean return, over the samples
+    `slow` used (utterances and games); the paper's headline is this ratio for ArCHer vs PPO."""
+    fast_ok = [r for r in results if r.method == fast and r.status == "ok"]
+    slow_ok = [r for r in results if r.method == slow and r.status == "ok"]
+    if not fast_ok or not slow_ok:
+        return ""
+    target = float(np.mean([r.final_return for r in slow_ok]))
+    used_s, used_g = np.mean([r.env_samples for r in slow_ok]), np.mean([r.games for r in slow_ok])
+    reached = [x for x in (first_reach(r.curve, target) for r in fast_ok) if x]
+    if not reached:
+        return (
+            f"{fast} did not reach {slow}'s final return {target:.2f} on any seed ({slow} used {used_s:.0f} samples)."
+        )
+    s, g = float(np.mean([x[0] for x in reached])), float(np.mean([x[1] for x in reached]))
+    return (
+        f"{fast} first reached {slow}'s final return {target:.2f} after {s:.0f} env samples ({g:.0f} games) "
+        f"on {len(reached)}/{len(fast_ok)} seeds; {slow} used {used_s:.0f} ({used_g:.0f} games): "
+        f"ratio {s / max(used_s, 1):.3f} in samples, {g / max(used_g, 1):.3f} in games."
+    )
+
+
 def _mean_std(values: list[float]) -> tuple[float, float]:
     if not values:
         return float("nan"), float("nan")
@@ -347,7 +369,8 @@ def compare(
         f"Eval: {cfg.eval.games} greedy held-out games from seed {cfg.eval.seed}, the same for every method. "
         f"Wall time of this session {(time.time() - t0) / 60:.1f} min."
     )
-    (out / "results.md").write_text(markdown_table(rows, header), encoding="utf-8")
+    ratio = sample_ratio(results)
+    (out / "results.md").write_text(markdown_table(rows, header) + (f"\n{ratio}\n" if ratio else ""), encoding="utf-8")
     write_csv(rows, out / "results.csv")
     plot_curves(results, methods, budget, out / "curves.png", f"{cfg.env.name}: eval return vs env samples")
     (out / "results.json").write_text(json.dumps([vars(r) for r in results], indent=1), encoding="utf-8")

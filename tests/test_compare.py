@@ -49,6 +49,16 @@ def test_summary_rows_by_hand():
     assert "| archer | -5.00 ± 1.41 | 75 | 70 (7) | 2/2 |" in table and "| ppo | - ± - |" in table
 
 
+def test_sample_ratio_of_archer_to_ppo_by_hand():
+    results = [
+        cmp.RunResult("archer", 0, "ok", [(0, 0, -9.0), (50, 5, -6.0), (90, 9, -4.0)], -4.0, 90, 9),
+        cmp.RunResult("ppo", 0, "ok", [(0, 0, -9.0), (400, 40, -6.0)], -6.0, 400, 40),
+    ]
+    line = cmp.sample_ratio(results)
+    assert "after 50 env samples (5 games)" in line and "ratio 0.125 in samples, 0.125 in games" in line
+    assert cmp.sample_ratio(results[:1]) == ""
+
+
 def test_unknown_methods_are_one_clear_error():
     with pytest.raises(UserError, match="choose from: archer"):
         cmp.parse_methods("archer,dqn")
