@@ -74,3 +74,17 @@ def test_archer_with_token_baseline_trains_checkpoints_and_resumes_it(tmp_path: 
     second = load_checkpoint(tmp_path / "tb")["token_baseline"]["model"]
     assert any(not torch.equal(first[k], second[k]) for k in first)  # Ṽ kept learning after the resume
     assert load_checkpoint(bc_run)["token_baseline"] is None  # a plain run carries none
+
+
+def test_archer_baseline_command_makes_its_own_bc_start_and_resumes(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    from archer.cli import main
+
+    args = [*TINY_METHODS, f"run.out_dir={tmp_path}", "run.name=fbc", "filtered_bc.iterations=1"]
+    assert main(["baseline", "filtered_bc", *args]) == 0
+    assert (tmp_path / "fbc" / "bc_start" / "summary.json").is_file()  # BC trained first, inside the run
+    assert main(["baseline", "filtered_bc", "filtered_bc.iterations=2", "--resume", str(tmp_path / "fbc")]) == 0
+    rows = (tmp_path / "fbc" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(r)["iteration"] for r in rows] == [0, 1, 2]
+    assert main(["eval", str(tmp_path / "fbc"), "--games", "2"]) == 0  # archer eval reads a baseline run
+    assert main(["baseline", "filtered_bc", "--resume", str(tmp_path / "nope")]) == 2
+    assert "no such run folder" in capsys.readouterr().err
