@@ -337,6 +337,11 @@ def compare(
     if budget < 1:
         raise UserError("--budget must be >= 1 (env samples: utterances played)")
     out.mkdir(parents=True, exist_ok=True)
+    settings = {"env": cfg.env.name, "budget": budget}
+    saved = out / "compare_settings.json"
+    if saved.is_file() and json.loads(saved.read_text()) != settings:
+        raise UserError(f"{out} holds a comparison with {saved.read_text().strip()}; use another --out for {settings}")
+    saved.write_text(json.dumps(settings))
     t0 = time.time()
     results: list[RunResult] = []
     for seed in seeds:

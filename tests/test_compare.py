@@ -106,6 +106,8 @@ def test_a_failed_method_keeps_the_others_and_a_rerun_only_retries_it(tmp_path: 
     assert calls == ["ppo"]  # finished runs are read back, not rerun
     by = {r["method"]: r for r in rows}
     assert by["ppo"]["seeds_ok"] == 1 and by["ppo"]["threshold"] == -5.0
+    with pytest.raises(UserError, match="use another --out"):  # finished runs of another budget must not mix in
+        cmp.compare(cfg, ["archer"], 80, [0], tmp_path, say=lambda _: None)
     assert by["archer"]["samples_to_threshold_mean"] == 40.0 and by["bc"]["seeds_reaching"] == 0
 
 
