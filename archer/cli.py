@@ -20,6 +20,8 @@ EXAMPLES = """examples:
   archer demos --env twenty_questions --games 1000 --out demos.jsonl
   archer play --env guess_number
   archer webshop serve --port 3000               # the local WebShop as a website: http://127.0.0.1:3000/fixed_0
+  archer compare --env guess_number --methods archer,ppo,filtered_bc,chai,bc --budget 20000 --seeds 3
+  archer baseline ppo --config configs/guess_number.yaml run.max_env_samples=20000
 """
 
 
@@ -79,7 +81,9 @@ def cmd_bc(args: argparse.Namespace) -> int:
     from archer.config import load_config
     from archer.train import train
 
-    summary = train(load_config(args.config, [*args.overrides, "archer.iterations=0", "archer.critic_pretrain_steps=0"]))
+    summary = train(
+        load_config(args.config, [*args.overrides, "archer.iterations=0", "archer.critic_pretrain_steps=0"])
+    )
     _print_summary(summary)
     return 0
 
@@ -168,6 +172,40 @@ def cmd_webshop_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from archer.compare import compare, parse_methods
+    from archer.config import load_config
+
+    methods = parse_methods(args.methods)
+    if args.seeds < 1 or args.budget < 1:
+        raise UserError("--seeds and --budget must be >= 1")
+    env = [f"env.name={args.env}"] if args.env else []  # else the recipe's (or the default) game
+    cfg = load_config(args.config, [*env, *args.overrides])
+    out = args.out or Path(cfg.run.out_dir) / f"compare-{cfg.env.name}-{args.budget}"
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    compare(cfg, methods, args.budget, seeds, out, threshold=args.threshold)
+    print((out / "results.md").read_text(encoding="utf-8"))
+    print(f"results: {out} (results.md, results.csv, curves.png, one run folder per seed and method)")
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """One baseline alone (from bc.from_run, or a BC run it makes first); --resume continues one."""
+    from archer.baselines.common import load_run_config
+    from archer.compare import run_one
+    from archer.config import apply_overrides, load_config
+
+    if args.resume is not None:
+        run_dir = Path(args.resume)
+        if not run_dir.is_dir():
+            raise UserError(f"no such run folder: {run_dir}")
+        cfg = apply_overrides(load_run_config(run_dir), args.overrides).validate()
+        run_one(args.method, cfg, run_dir, resume=True)
+    else:
+        run_one(args.method, load_config(args.config, args.overrides), None, resume=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from archer.envs import ENV_NAMES
 
@@ -177,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play,webshop}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,eval,bc,demos,play,compare,baseline,webshop}")
     fmt = argparse.RawDescriptionHelpFormatter
 
     p = sub.add_parser(
@@ -232,6 +270,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--products", type=int, default=3000, help="catalog size (default 3000)")
     p.add_argument("--seed", type=int, default=0, help="catalog seed (default 0)")
     p.set_defaults(func=cmd_webshop_serve)
+    p = sub.add_parser(
+        "compare",
+        help="run methods side by side from the same BC start and env-sample budget; table and plot",
+        epilog=_config_options_text(),
+        formatter_class=fmt,
+    )
+    p.add_argument("--env", default=None, choices=ENV_NAMES, help="the game (default: --config's, else env.name's)")
+    p.add_argument(
+        "--methods",
+        default="archer,ppo,filtered_bc,chai,bc",
+        help="comma-separated, from: "
+        "archer, archer_tb (token-level baseline), ppo, filtered_bc, chai, bc, offline_archer",
+    )
+    p.add_argument("--budget", type=int, required=True, help="env samples (utterances played) per online run")
+    p.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--threshold", type=float, default=None, help="return to reach (default: best baseline's final)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default RUN.OUT_DIR/compare-ENV-BUDGET)")
+    _add_config_args(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "baseline",
+        help="run one baseline alone (filtered_bc, chai, ppo, offline_archer); writes a run folder",
+        epilog=_config_options_text(),
+        formatter_class=fmt,
+    )
+    p.add_argument("method", choices=["filtered_bc", "chai", "ppo", "offline_archer"])
+    _add_config_args(p)
+    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    p.set_defaults(func=cmd_baseline)
     return parser
 
 

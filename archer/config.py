@@ -156,6 +156,74 @@ class ArcherConfig:
 
 
 @dataclass
+class TokenBaselineConfig:
+    """ArCHer's actor with a token-level baseline Ṽ(s, a_<t) fitted to A; tokens weighted by A - Ṽ."""
+
+    enabled: bool = _f(False, "use the token-level baseline in ArCHer's actor (see docs/baselines.md)")
+    model: str = _f("policy", "Ṽ's body: 'policy' (a copy of the BC'd policy's body) or 'tiny' (random init)")
+    lr: float = _f(3e-4, "learning rate of Ṽ (one regression step per actor step, on the actor's batch)")
+
+
+@dataclass
+class FilteredBCConfig:
+    """Online filtered BC: play games, keep the best fraction of all games so far, fine-tune on them."""
+
+    iterations: int = _f(20, "rollout -> select -> fine-tune iterations (run.max_env_samples may stop it earlier)")
+    games_per_iteration: int = _f(32, "games played per iteration (sampling at policy.temperature)")
+    top_fraction: float = _f(0.1, "share of all games so far kept for fine-tuning (the best by return)")
+    updates_per_iteration: int = _f(10, "gradient steps on the kept games per iteration")
+    batch_size: int = _f(64, "turns per gradient step")
+    lr: float = _f(1e-4, "learning rate")
+
+
+@dataclass
+class CHAIConfig:
+    """CHAI: fixed BC policy, ArCHer's critic (archer.* settings) off-policy, play the best of k samples."""
+
+    iterations: int = _f(20, "rollout -> critic iterations (run.max_env_samples may stop it earlier)")
+    samples: int = _f(5, "k: utterances sampled per state; the agent plays the argmax of min(Q̄1, Q̄2)")
+
+
+@dataclass
+class PPOConfig:
+    """Token-level PPO: token value model, GAE over policy tokens, clipped ratio; γ is archer.gamma."""
+
+    iterations: int = _f(20, "rollout -> update iterations (run.max_env_samples may stop it earlier)")
+    games_per_update: int = _f(32, "games played per update (the paper used 1,024 or more)")
+    epochs: int = _f(2, "passes over the update's turns")
+    minibatch_size: int = _f(64, "turns (utterances) per gradient step")
+    lr: float = _f(3e-5, "policy learning rate")
+    value_lr: float = _f(3e-4, "value-model learning rate")
+    value_model: str = _f("policy", "value body: 'policy' (a copy of the BC'd policy's body) or 'tiny' (random init)")
+    lam: float = _f(0.95, "GAE λ, applied per policy token")
+    clip: float = _f(0.2, "ε of the clipped ratio objective")
+    value_clip: float = _f(0.2, "clip range of the value update around the rollout's values (0 = no value clipping)")
+    kl_coef: float = _f(0.1, "weight of the k3 KL penalty to the start (BC) policy, per token (0 = off)")
+    normalize_advantages: bool = _f(True, "standardise the advantages over the update's policy tokens")
+    value_pretrain_steps: int = _f(
+        100, "value steps on the demonstrations' Monte-Carlo returns before the first update (as ArCHer's critic)"
+    )
+
+
+@dataclass
+class OfflineConfig:
+    """Offline ArCHer: IQL-style critic, AWR actor, fixed games; γ and grad clip from archer.*."""
+
+    steps: int = _f(1000, "gradient steps (one critic step, then one actor step after the warm-up)")
+    data_path: str | None = _f(None, "a JSONL file of games (docs/data.md); empty = the BC start's demonstrations")
+    critic: str = _f("iql", "'iql' (V fitted by expectile regression at offline.expectile) or 'sarsa' (expectile 0.5)")
+    expectile: float = _f(0.9, "expectile of the V fit for critic=iql")
+    beta: float = _f(1.0, "AWR temperature: weights exp(β A)")
+    max_weight: float = _f(100.0, "AWR weights are clipped at this value (exp(β A) explodes for large A)")
+    batch_size: int = _f(64, "transitions per critic step, utterances per actor step")
+    critic_lr: float = _f(3e-4, "critic learning rate")
+    actor_lr: float = _f(3e-5, "actor learning rate")
+    tau: float = _f(0.05, "Polyak rate of the target critic")
+    actor_warmup_steps: int = _f(200, "steps in which only the critic learns")
+    eval_every: int = _f(200, "evaluate (and log, and checkpoint) every this many steps")
+
+
+@dataclass
 class EvalConfig:
     """Greedy evaluation on fixed held-out games."""
 
@@ -163,6 +231,9 @@ class EvalConfig:
     every: int = _f(3, "evaluate every this many iterations (and always after the last)")
     seed: int = _f(1_000_000, "first seed of the held-out games (training games use seeds below it)")
     transcripts: int = _f(8, "evaluation games written out as transcripts")
+    every_samples: int = _f(
+        0, "evaluate whenever the env samples cross a multiple of this (0 = every `eval.every` iterations instead)"
+    )
 
 
 @dataclass
@@ -176,6 +247,14 @@ class RunConfig:
     threads: int = _f(0, "torch CPU threads (0 = torch's default)")
     checkpoint_every: int = _f(1, "write the resumable checkpoint every this many iterations")
     progress: bool = _f(True, "show a progress bar")
+    max_env_samples: int = _f(
+        0,
+        "stop once this many env samples (utterances) are played; the iteration crossing it completes (0 = no limit)",
+    )
+
+    def budget_spent(self, env_samples: int) -> bool:
+        """True once `env_samples` reaches `max_env_samples` (never when it is 0)."""
+        return self.max_env_samples > 0 and env_samples >= self.max_env_samples
 
 
 @dataclass
@@ -189,6 +268,11 @@ class Config:
     archer: ArcherConfig = field(default_factory=ArcherConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    token_baseline: TokenBaselineConfig = field(default_factory=TokenBaselineConfig)
+    filtered_bc: FilteredBCConfig = field(default_factory=FilteredBCConfig)
+    chai: CHAIConfig = field(default_factory=CHAIConfig)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    offline: OfflineConfig = field(default_factory=OfflineConfig)
 
     def validate(self) -> Config:
         """Raise UserError for values no run can use, saying what to change."""
@@ -266,7 +350,56 @@ class Config:
             raise UserError("policy.lora_r must be >= 0 (0 = off) and policy.lora_dropout in [0, 1)")
         if self.archer.batch_size > self.archer.buffer_capacity:
             raise UserError("archer.batch_size cannot exceed archer.buffer_capacity")
+        self._validate_methods()
         return self
+
+    def _validate_methods(self) -> None:
+        """The baselines' and variants' sections (archer.baselines, archer.token_baseline)."""
+        _check_positive(
+            self,
+            [
+                "filtered_bc.games_per_iteration",
+                "filtered_bc.batch_size",
+                "chai.samples",
+                "ppo.games_per_update",
+                "ppo.epochs",
+                "ppo.minibatch_size",
+                "ppo.clip",
+                "offline.batch_size",
+                "offline.beta",
+                "offline.max_weight",
+                "offline.eval_every",
+            ],
+        )
+        _check_nonneg(
+            self,
+            [
+                "run.max_env_samples",
+                "eval.every_samples",
+                "filtered_bc.iterations",
+                "filtered_bc.updates_per_iteration",
+                "chai.iterations",
+                "ppo.iterations",
+                "ppo.value_clip",
+                "ppo.kl_coef",
+                "ppo.value_pretrain_steps",
+                "offline.steps",
+                "offline.actor_warmup_steps",
+            ],
+        )
+        if not 0 < self.filtered_bc.top_fraction <= 1:
+            raise UserError(f"filtered_bc.top_fraction={self.filtered_bc.top_fraction} must lie in (0, 1], e.g. 0.1")
+        if not 0 <= self.ppo.lam <= 1:
+            raise UserError(f"ppo.lam={self.ppo.lam} must lie in [0, 1]")
+        for key in ("token_baseline.model", "ppo.value_model"):
+            if _get(self, key) not in ("policy", "tiny"):
+                raise UserError(f"{key}={_get(self, key)!r}: use 'policy' or 'tiny'")
+        if self.offline.critic not in ("iql", "sarsa"):
+            raise UserError(f"offline.critic={self.offline.critic!r}: use 'iql' or 'sarsa' (expectile 0.5)")
+        if not 0 < self.offline.expectile < 1:
+            raise UserError(f"offline.expectile={self.offline.expectile} must lie in (0, 1); 0.5 is plain SARSA")
+        if not 0 < self.offline.tau <= 1:
+            raise UserError(f"offline.tau={self.offline.tau} must lie in (0, 1]")
 
     def check_paths(self) -> Config:
         """Files a new run reads must exist (not checked when an old run's config is reloaded)."""
@@ -274,6 +407,8 @@ class Config:
             raise UserError(f"demonstration file not found: {self.env.demo_path} (env.demo_path)")
         if self.bc.from_run is not None and not (Path(self.bc.from_run) / "checkpoint.pt").is_file():
             raise UserError(f"bc.from_run={self.bc.from_run} is not a run folder with a checkpoint")
+        if self.offline.data_path is not None and not Path(self.offline.data_path).is_file():
+            raise UserError(f"offline data file not found: {self.offline.data_path} (offline.data_path)")
         return self
 
 

@@ -21,7 +21,7 @@ from torch import nn
 from archer.buffer import Batch
 from archer.distributed import average_gradients
 from archer.models.critic import DoubleCritic
-from archer.models.policy import Policy
+from archer.models.policy import Sampler
 
 
 def td_targets(
@@ -60,14 +60,16 @@ def polyak_update(target: nn.Module, online: nn.Module, tau: float) -> None:
 def critic_step(
     critic: DoubleCritic,
     target: DoubleCritic,
-    policy: Policy,
+    policy: Sampler,
     batch: Batch,
     optimizer: torch.optim.Optimizer,
     gamma: float,
     tau: float,
     grad_clip: float,
 ) -> dict[str, float]:
-    """One TD step on `batch`, then the Polyak update of `target`. Returns `critic/...` metrics."""
+    """One TD step on `batch`, then the Polyak update of `target`. Returns `critic/...` metrics.
+
+    `policy` draws the V target's action a'; CHAI passes its best-of-k agent here."""
     device = critic.device
     reward = torch.as_tensor(batch.rewards, device=device)  # [B]
     done = torch.as_tensor(batch.dones, device=device)  # [B]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archer.envs.base import TextEnv, VectorTextEnv
-from archer.models.policy import Policy
+from archer.models.policy import Sampler
 from archer.rollout import play_games
 from archer.trajectory import Game
 
@@ -55,7 +55,7 @@ def summarise(games: list[Game]) -> EvalResult:
 
 
 def evaluate(
-    policy: Policy,
+    policy: Sampler,
     make_env: Callable[[], TextEnv],
     n_games: int,
     first_seed: int,
@@ -69,6 +69,19 @@ def evaluate(
         venv = VectorTextEnv([make_env() for _ in seeds])
         games += play_games(policy, venv, seeds, greedy=greedy)
     return summarise(games)
+
+
+def eval_due(
+    iteration: int, every: int, samples_before: int, samples_after: int, every_samples: int, last: bool
+) -> bool:
+    """Whether to evaluate after this iteration: always after the last; otherwise every `every`
+    iterations, or, when `every_samples` > 0, whenever the env samples cross one of its multiples
+    (so methods that play different numbers of games per iteration are evaluated at similar x)."""
+    if last:
+        return True
+    if every_samples > 0:
+        return samples_after // every_samples > samples_before // every_samples
+    return iteration % every == 0
 
 
 def transcript(game: Game) -> str:

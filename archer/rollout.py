@@ -9,18 +9,34 @@ from __future__ import annotations
 import torch
 
 from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv
-from archer.models.policy import Policy
+from archer.models.policy import Sampler
 from archer.trajectory import Game, Transition
 
 
 @torch.no_grad()
-def play_games(policy: Policy, venv: VectorTextEnv, seeds: list[int], greedy: bool = False) -> list[Game]:
-    """One game per seed (len(seeds) must equal len(venv)), played to the end by the policy."""
+def play_games(
+    policy: Sampler,
+    venv: VectorTextEnv,
+    seeds: list[int],
+    greedy: bool = False,
+    token_ids: list[list[list[int]]] | None = None,
+) -> list[Game]:
+    """One game per seed (len(seeds) must equal len(venv)), played to the end by the policy.
+
+    If `token_ids` is given (an empty list), it receives each game's generated token ids, one list
+    per turn: the exact tokens sampled, which a re-tokenization of the text need not reproduce
+    (token-level PPO scores these)."""
     observations = venv.reset(seeds)
     games = [Game(env=venv.envs[i].name, seed=s) for i, s in enumerate(seeds)]
+    if token_ids is not None:
+        token_ids[:] = [[] for _ in seeds]
     while active := venv.active():
         states = [observations[i] for i in active]
-        actions = policy.sample(states, greedy=greedy).texts
+        sampled = policy.sample(states, greedy=greedy)
+        actions = sampled.texts
+        if token_ids is not None:
+            for i, ids in zip(active, sampled.token_ids):
+                token_ids[i].append(ids)
         for i, state, action, result in zip(active, states, actions, venv.step(active, actions)):
             next_obs, reward, terminated, truncated, info = result
             observations[i] = next_obs

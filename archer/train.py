@@ -15,6 +15,7 @@ Everything a later iteration needs is in the checkpoint, so `resume` continues e
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from archer.distributed import (
 )
 from archer.envs import make_env, make_scripted_player
 from archer.errors import UserError
-from archer.evaluate import EvalResult, evaluate, transcript
+from archer.evaluate import EvalResult, eval_due, evaluate, transcript
 from archer.logger import MetricsLog, plot_learning_curve
 from archer.models.build import (
     base_dtype,
@@ -64,6 +65,7 @@ from archer.models.critic import DoubleCritic, make_target
 from archer.models.policy import Policy
 from archer.rollout import VectorTextEnv, play_games, play_scripted
 from archer.seeding import rng_state, seed_everything, set_rng_state
+from archer.token_baseline import TokenBaseline, actor_step_with_token_baseline, make_token_baseline
 from archer.trajectory import Game, load_games, save_games
 
 
@@ -83,6 +85,7 @@ class Learner:
     env_samples: int = 0
     games_played: int = 0
     start_eval: dict[str, float] = field(default_factory=dict)
+    token_baseline: TokenBaseline | None = None  # Ṽ(s, a_<t), when token_baseline.enabled
 
 
 @dataclass
@@ -154,12 +157,15 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
 def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
     """`actor_updates` policy-gradient steps at states from the replay buffer."""
     rows = []
+    step = actor_step
+    if learner.token_baseline is not None:  # the same step with per-token residual weights
+        step = functools.partial(actor_step_with_token_baseline, token_baseline=learner.token_baseline)
     learner.policy.model.train()
     for _ in range(cfg.archer.actor_updates):
         n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
         states = learner.buffer.sample(n_states, learner.rng).observations
         rows.append(
-            actor_step(
+            step(
                 learner.policy,
                 learner.critic,
                 states,
@@ -202,6 +208,7 @@ def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
         "env_samples": learner.env_samples,
         "games_played": learner.games_played,
         "start_eval": learner.start_eval,
+        "token_baseline": learner.token_baseline.state_dict() if learner.token_baseline else None,
     }
 
 
@@ -289,6 +296,7 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         actor_opt,
         ReplayBuffer(cfg.archer.buffer_capacity),
         rng,
+        token_baseline=make_token_baseline(cfg, policy) if cfg.token_baseline.enabled else None,
     )
 
     if cfg.archer.critic_pretrain_steps:
@@ -341,6 +349,14 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     actor_opt.load_state_dict(state["actor_opt"])
     buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     buffer.load_state_dict(state["buffer"])
+    token_baseline = None
+    if cfg.token_baseline.enabled:
+        if state.get("token_baseline") is None:
+            raise UserError(
+                f"{run_dir} was trained without the token baseline; resume with token_baseline.enabled=false"
+            )
+        token_baseline = make_token_baseline(cfg, policy)
+        token_baseline.load_state_dict(state["token_baseline"])
     set_rng_state(rng, state["rng"])
     if world_size() > 1 and rank() > 0:  # the checkpoint holds the main process's stream only
         rng = seed_everything(cfg.run.seed + 100_003 * rank() + state["iteration"])
@@ -360,6 +376,7 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         env_samples=state["env_samples"],
         games_played=state["games_played"],
         start_eval=state["start_eval"],
+        token_baseline=token_baseline,
     )
 
 
@@ -401,7 +418,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
     last_eval = log.read()[-1].get("eval/return_mean", learner.start_eval["eval/return_mean"]) if log.read() else None
 
     bar = tqdm(total=cfg.archer.iterations, initial=learner.iteration, desc="ArCHer", disable=not show)
-    while learner.iteration < cfg.archer.iterations:
+    while learner.iteration < cfg.archer.iterations and not cfg.run.budget_spent(learner.env_samples):
         it = learner.iteration + 1
         row: dict[str, Any] = {"iteration": it}
         t_it = time.time()
@@ -412,6 +429,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         t_rollout = time.time()
 
         # 2. buffer: add the utterance-level transitions
+        samples_before = learner.env_samples
         learner.env_samples += learner.buffer.add_games(games)
         learner.games_played += len(games)
 
@@ -438,7 +456,8 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
                 "perf/actor_s": t_actor - t_critic,
             }
         )
-        if it % cfg.eval.every == 0 or it == cfg.archer.iterations:
+        last = it == cfg.archer.iterations or cfg.run.budget_spent(learner.env_samples)
+        if eval_due(it, cfg.eval.every, samples_before, learner.env_samples, cfg.eval.every_samples, last):
             result = run_eval(learner, cfg, run_dir, f"iteration_{it:04d}")
             row.update(result.metrics())
             last_eval = result.return_mean
@@ -446,7 +465,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         learner.iteration = it
         if is_main():
             log.write(row)
-            if it % cfg.run.checkpoint_every == 0 or it == cfg.archer.iterations:
+            if it % cfg.run.checkpoint_every == 0 or last:
                 save_checkpoint(checkpoint_state(learner, cfg), run_dir)
         bar.update(1)
         bar.set_postfix(
@@ -476,6 +495,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
                 "seed": cfg.run.seed,
                 "iterations": learner.iteration,
                 "env_samples": learner.env_samples,
+                "games": learner.games_played,
             },
             indent=2,
         )

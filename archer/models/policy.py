@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +33,12 @@ class Utterances:
 
     texts: list[str]
     token_ids: list[list[int]]
+
+
+class Sampler(Protocol):
+    """Anything that picks one utterance per state: a `Policy`, or an agent built on one (CHAI's)."""
+
+    def sample(self, states: list[str], greedy: bool = False) -> Utterances: ...
 
 
 def left_pad(rows: list[list[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
