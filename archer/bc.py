@@ -32,8 +32,14 @@ def behaviour_clone(
     batch_size: int,
     rng: np.random.Generator,
     on_step: Callable[[int, float], None] | None = None,
+    score: Callable[[], float] | None = None,
 ) -> list[float]:
-    """Fine-tune `policy` on every (state, utterance) of `games`; returns the mean loss per epoch."""
+    """Fine-tune `policy` on every (state, utterance) of `games`; returns the mean loss per epoch.
+
+    With `score` (higher is better, e.g. the greedy return on validation games), the policy is
+    scored after every epoch and the best epoch's weights are kept: greedy play of a small cloned
+    policy can swing by many turns from one epoch to the next (measured on guess_number).
+    """
     pairs = [(t.observation, t.action) for g in games for t in g.turns]
     if not pairs or epochs == 0:
         return []
@@ -48,6 +54,7 @@ def behaviour_clone(
     policy.model.train()
     losses, step = [], 0
     lengths = np.array([len(s) + len(a) for s, a in zip(states, actions)])
+    best: tuple[float, dict[str, torch.Tensor]] | None = None
     for _ in range(epochs):
         epoch_losses = []
         batches = length_bucketed_batches(lengths, batch_size, rng)  # the same on every process (same rng)
@@ -66,6 +73,14 @@ def behaviour_clone(
             if on_step is not None:
                 on_step(step, epoch_losses[-1])
         losses.append(float(np.mean(epoch_losses)))
+        if score is not None:
+            policy.model.eval()
+            value = score()
+            if best is None or value > best[0]:
+                best = (value, {k: v.detach().clone() for k, v in policy.model.state_dict().items()})
+            policy.model.train()
+    if best is not None:
+        policy.model.load_state_dict(best[1])
     policy.model.eval()
     return losses
 

@@ -127,6 +127,11 @@ class BCConfig:
     )
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
+    select_games: int = _f(
+        0,
+        "keep the epoch whose greedy return on this many validation games is best (0 = keep the last epoch); "
+        "validation games use seeds from eval.seed + 100000, apart from training and evaluation games",
+    )
 
 
 @dataclass
@@ -302,6 +307,7 @@ class Config:
                 "env.webshop_goal_start",
                 "env.webshop_goal_count",
                 "bc.epochs",
+                "bc.select_games",
                 "archer.critic_updates",
                 "archer.actor_updates",
                 "archer.warmup_iterations",

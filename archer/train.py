@@ -99,6 +99,9 @@ class Summary:
 
 # ----------------------------------------------------------------------------- stages
 
+#: Validation games (BC epoch selection) use seeds from eval.seed + this, apart from training and eval games.
+VALIDATION_OFFSET = 100_000
+
 
 def say(message: str) -> None:
     """Print a line above the progress bar, from the main process only."""
@@ -273,7 +276,18 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.3f}")
 
-            bc_losses = behaviour_clone(policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step)
+            score = None
+            if cfg.bc.select_games:
+                validation_seed = cfg.eval.seed + VALIDATION_OFFSET
+
+                def score() -> float:
+                    result = evaluate(policy, lambda: make_env(cfg.env), cfg.bc.select_games, validation_seed)
+                    say(f"behaviour cloning: validation greedy return {result.return_mean:.2f}")
+                    return result.return_mean
+
+            bc_losses = behaviour_clone(
+                policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step, score=score
+            )
         if bc_losses:
             say(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
     tokenizer = policy.tokenizer
