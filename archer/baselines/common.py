@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from tqdm.auto import tqdm
 
 from archer.checkpoint import load_checkpoint
-from archer.config import Config, from_dict, save_config, to_dict
+from archer.config import Config, save_config, to_dict
 from archer.envs import make_env
 from archer.errors import UserError
 from archer.evaluate import EvalResult, evaluate, transcript
@@ -29,6 +28,7 @@ from archer.logger import MetricsLog, plot_learning_curve
 from archer.models.build import resolve_device
 from archer.models.policy import Policy, Sampler
 from archer.train import Summary, restore_policy, train
+from archer.train import load_run_config as load_run_config  # re-exported: reads any method's run folder
 from archer.trajectory import Game, load_games, save_games
 
 
@@ -124,14 +124,6 @@ def finish(
         )
     )
     return summary
-
-
-def load_run_config(run_dir: Path) -> Config:
-    """The resolved config saved in a run folder (any method's)."""
-    path = run_dir / "config.yaml"
-    if not path.is_file():
-        raise UserError(f"{run_dir} is not an archer run folder (it has no config.yaml)")
-    return from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 def remove_partial(run_dir: Path) -> None:
