@@ -19,7 +19,7 @@ import torch
 
 from archer.distributed import average_gradients
 from archer.models.critic import DoubleCritic
-from archer.models.policy import Policy
+from archer.models.policy import Policy, Utterances
 
 
 def advantage(q1: torch.Tensor, q2: torch.Tensor, v1: torch.Tensor, v2: torch.Tensor) -> torch.Tensor:
@@ -53,6 +53,25 @@ def kl_penalty(token_logp: torch.Tensor, ref_token_logp: torch.Tensor, mask: tor
     return k3.sum() / mask.sum().clamp(min=1.0)
 
 
+def sampled_advantages(
+    policy: Policy, critic: DoubleCritic, states: list[str], samples_per_state: int, baseline: str
+) -> tuple[list[str], Utterances, torch.Tensor]:
+    """Sample `samples_per_state` utterances a ~ π(·|s) per state and their advantages (no gradient).
+
+    Returns the repeated states (each state's samples adjacent), the utterances, and A: the
+    paper's min Q - min V for baseline "v", `group_advantage` on min(Q1, Q2) for "group".
+    """
+    states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
+    with torch.no_grad():
+        fresh = policy.sample(states)  # a ~ π(·|s)
+        q1, q2, v1, v2 = critic(states, fresh.texts)
+        if baseline == "group":
+            adv = group_advantage(torch.minimum(q1, q2), samples_per_state)  # [B * G]
+        else:
+            adv = advantage(q1, q2, v1, v2)  # [B]
+    return states, fresh, adv
+
+
 def actor_step(
     policy: Policy,
     critic: DoubleCritic,
@@ -69,14 +88,7 @@ def actor_step(
     baseline "v" is the paper's A = min Q - min V; "group" samples `samples_per_state`
     utterances per state and uses `group_advantage` on min(Q1, Q2).
     """
-    states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
-    with torch.no_grad():
-        fresh = policy.sample(states)  # a ~ π(·|s)
-        q1, q2, v1, v2 = critic(states, fresh.texts)
-        if baseline == "group":
-            adv = group_advantage(torch.minimum(q1, q2), samples_per_state)  # [B * G]
-        else:
-            adv = advantage(q1, q2, v1, v2)  # [B]
+    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline)
     state_ids = policy.encode_states(states)
     token_logp, mask = policy.token_log_probs(state_ids, fresh.token_ids)  # [B, T] each
     pg = policy_gradient_loss(adv, token_logp, mask)

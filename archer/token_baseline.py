@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from archer.actor_update import advantage, group_advantage, kl_penalty
+from archer.actor_update import kl_penalty, sampled_advantages
 from archer.config import Config
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
@@ -83,14 +83,7 @@ def actor_step_with_token_baseline(
 ) -> dict[str, float]:
     """`archer.actor_update.actor_step` with per-token residual weights, then one step of Ṽ on the
     same utterances. Same arguments, plus the token baseline; returns `actor/...` metrics."""
-    states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
-    with torch.no_grad():
-        fresh = policy.sample(states)  # a ~ π(·|s)
-        q1, q2, v1, v2 = critic(states, fresh.texts)
-        if baseline == "group":
-            adv = group_advantage(torch.minimum(q1, q2), samples_per_state)  # [B * G]
-        else:
-            adv = advantage(q1, q2, v1, v2)  # [B]
+    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline)
     state_ids = policy.encode_states(states)
 
     # Ṽ(s, a_<t): predicted first, used as the baseline, then regressed to A on this batch.
