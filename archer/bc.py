@@ -33,13 +33,17 @@ def behaviour_clone(
     rng: np.random.Generator,
     on_step: Callable[[int, float], None] | None = None,
     score: Callable[[], float] | None = None,
+    batching: str = "shuffle",
 ) -> list[float]:
     """Fine-tune `policy` on every (state, utterance) of `games`; returns the mean loss per epoch.
 
     With `score` (higher is better, e.g. the greedy return on validation games), the policy is
     scored after every epoch and the best epoch's weights are kept: greedy play of a small cloned
     policy can swing by many turns from one epoch to the next (measured on guess_number).
+    `batching` is 'shuffle' (uniform random batches) or 'length' (`length_bucketed_batches`).
     """
+    if batching not in ("shuffle", "length"):
+        raise ValueError(f"batching must be 'shuffle' or 'length', got {batching!r}")
     pairs = [(t.observation, t.action) for g in games for t in g.turns]
     if not pairs or epochs == 0:
         return []
@@ -57,7 +61,12 @@ def behaviour_clone(
     best: tuple[float, dict[str, torch.Tensor]] | None = None
     for _ in range(epochs):
         epoch_losses = []
-        batches = length_bucketed_batches(lengths, batch_size, rng)  # the same on every process (same rng)
+        # The same batches on every process (same rng).
+        if batching == "length":
+            batches = length_bucketed_batches(lengths, batch_size, rng)
+        else:
+            order = rng.permutation(len(lengths))
+            batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         per_process = max(1, len(batches) // world_size())  # equal counts: every step is one all-reduce
         for idx in batches[rank() :: world_size()][:per_process]:
             token_logp, mask = policy.token_log_probs([states[i] for i in idx], [actions[i] for i in idx])
@@ -88,7 +97,8 @@ def behaviour_clone(
 def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Shuffled batches of similar length: a batch is padded to its longest row, so mixing a
     40-token turn with a 160-token one wastes most of the compute (measured: 3-4x on Twenty
-    Questions). Rows are shuffled, sorted by length within windows of 50 batches, cut into
+    Questions). The price: a batch holds turns of one stage of the game, which made a tiny
+    guess_number policy imitate far worse (bc.batching). Rows are shuffled, sorted by length within windows of 50 batches, cut into
     batches, and the batches shuffled."""
     order = rng.permutation(len(lengths))
     window = 50 * batch_size

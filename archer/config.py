@@ -80,6 +80,9 @@ class PolicyConfig:
     n_embd: int = _f(128, "tiny model: hidden size")
     n_head: int = _f(4, "tiny model: attention heads")
     n_positions: int = _f(512, "tiny model: longest sequence")
+    dropout: float = _f(
+        0.0, "tiny model: dropout on embeddings, residuals and attention (GPT-2's own default is 0.1; 0 clones faster)"
+    )
     vocab_size: int = _f(1024, "tiny model: size of the BPE tokenizer trained on the game's own text")
     max_new_tokens: int = _f(24, "longest utterance in tokens; generation also stops at a newline or EOS")
     temperature: float = _f(1.0, "sampling temperature for rollouts (evaluation is greedy)")
@@ -127,6 +130,11 @@ class BCConfig:
     )
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
+    batching: str = _f(
+        "shuffle",
+        "'shuffle' (uniform random batches) or 'length' (batches of similar length: faster, but each batch then "
+        "holds one stage of the game, and a tiny guess_number policy cloned that way played 6 turns worse greedily)",
+    )
     select_games: int = _f(
         0,
         "keep the epoch whose greedy return on this many validation games is best (0 = keep the last epoch); "
@@ -329,6 +337,10 @@ class Config:
             raise UserError(f"archer.tau={self.archer.tau} must lie in (0, 1]; 1 copies the critic every step")
         if self.policy.temperature <= 0:
             raise UserError("policy.temperature must be > 0 (evaluation is greedy anyway)")
+        if self.bc.batching not in ("shuffle", "length"):
+            raise UserError(f"bc.batching={self.bc.batching!r}: use 'shuffle' or 'length'")
+        if not 0 <= self.policy.dropout < 1:
+            raise UserError(f"policy.dropout={self.policy.dropout} must lie in [0, 1)")
         if self.critic.layout not in ("joint", "separate"):
             raise UserError(f"critic.layout={self.critic.layout!r}: use 'joint' or 'separate'")
         if self.critic.pooling not in ("auto", "last", "mean", "cls"):

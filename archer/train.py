@@ -286,7 +286,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                     return result.return_mean
 
             bc_losses = behaviour_clone(
-                policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step, score=score
+                policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step, score=score,
+                batching=cfg.bc.batching,
             )
         if bc_losses:
             say(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")

@@ -33,3 +33,31 @@ def test_score_keeps_the_best_epochs_weights(policy: Policy):
     final = policy.model.state_dict()
     assert all(torch.equal(final[k], snapshots[1][k]) for k in final)  # the second epoch's weights
     assert not all(torch.equal(final[k], snapshots[2][k]) for k in final)  # not the last epoch's
+
+
+def test_both_batchings_visit_every_turn_once_per_epoch(policy: Policy, monkeypatch):
+    env, player = GuessNumberEnv(n=8), ScriptedPlayer(n=8, seed=0)
+    games = [play_scripted(env, player, seed) for seed in range(6)]
+    turns = sum(len(g.turns) for g in games)
+    for batching in ("shuffle", "length"):
+        seen: list[int] = []
+        original = policy.token_log_probs
+
+        def counting(states, actions, _original=original):
+            seen.append(len(states))
+            return _original(states, actions)
+
+        monkeypatch.setattr(policy, "token_log_probs", counting)
+        behaviour_clone(policy, games, 2, 1e-3, 4, np.random.default_rng(0), batching=batching)
+        monkeypatch.undo()
+        assert sum(seen) == 2 * turns, batching
+
+
+def test_unknown_batching_is_refused(policy: Policy):
+    games = [play_scripted(GuessNumberEnv(n=8), ScriptedPlayer(n=8, seed=0), 0)]
+    try:
+        behaviour_clone(policy, games, 1, 1e-3, 4, np.random.default_rng(0), batching="sorted")
+    except ValueError as err:
+        assert "batching" in str(err)
+    else:
+        raise AssertionError("batching='sorted' was accepted")

@@ -36,6 +36,8 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("archer.tau=0", "archer.tau"),
         ("archer.gamma=1.5", "archer.gamma"),
         ("critic.layout=diagonal", "critic.layout"),
+        ("bc.batching=sorted", "bc.batching='sorted'"),
+        ("policy.dropout=1.5", "policy.dropout=1.5 must lie"),
         ("archer.baseline=group", "actor_samples >= 2"),
         ("policy.temperature=0", "temperature"),
         ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
