@@ -33,7 +33,7 @@ def behaviour_clone(
     rng: np.random.Generator,
     on_step: Callable[[int, float], None] | None = None,
     score: Callable[[], float] | None = None,
-    batching: str = "shuffle",
+    batching: str = "length",
 ) -> list[float]:
     """Fine-tune `policy` on every (state, utterance) of `games`; returns the mean loss per epoch.
 
