@@ -138,13 +138,25 @@ def cmd_demos(args: argparse.Namespace) -> int:
     return 0
 
 
+def new_text(previous: str, observation: str) -> str:
+    """What a move added: the tail after the previous observation when the game appends to its
+    transcript (20Q, guess_number), else the whole new observation (a web page, a room)."""
+    if observation.startswith(previous):
+        return observation[len(previous) :]
+    return observation
+
+
 def cmd_play(args: argparse.Namespace) -> int:
-    from archer.config import Config, EnvConfig
+    from archer.config import load_config
     from archer.envs import make_env
 
-    env = make_env(Config(env=EnvConfig(name=args.env, n=args.n)).validate().env)
+    shortcuts = [f"env.name={args.env}"] if args.env else []
+    if args.n is not None:
+        shortcuts.append(f"env.n={args.n}")
+    cfg = load_config(args.config, [*shortcuts, *args.overrides])
+    env = make_env(cfg.env)
     obs, _ = env.reset(seed=args.seed)
-    print(obs, end="")
+    print(obs, end="" if obs.endswith("\n") else "\n")
     total = 0.0
     while True:
         try:
@@ -152,9 +164,11 @@ def cmd_play(args: argparse.Namespace) -> int:
         except EOFError:
             print()
             return 0
+        previous = obs
         obs, reward, terminated, truncated, info = env.step(action)
         total += reward
-        print(obs.splitlines()[-1])
+        shown = new_text(previous, obs)
+        print(shown, end="" if shown.endswith("\n") else "\n")
         if terminated or truncated:
             print(f"game over: return {total:g}, {'won' if info.get('success') else 'lost'}")
             return 0
@@ -257,9 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demos)
 
     p = sub.add_parser("play", help="play a game yourself in the terminal")
-    p.add_argument("--env", default="twenty_questions_subset", choices=ENV_NAMES)
-    p.add_argument("--n", type=int, default=16)
+    p.add_argument("--env", default=None, choices=ENV_NAMES, help="the game (default: --config's, else the default)")
+    p.add_argument("--n", type=int, default=None, help="guess_number: numbers 1..n (default env.n)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--config", type=Path, default=None, help="a YAML recipe whose env section sets up the game")
+    p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides, e.g. env.max_turns=5")
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("webshop", help="the local WebShop: `archer webshop serve` runs it as a website")

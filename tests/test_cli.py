@@ -96,3 +96,38 @@ def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignor
     args = ["train", *TINY, "archer.iterations=1", f"bc.from_run={tmp_path / 'bc'}", f"run.out_dir={tmp_path}"]
     assert main([*args, "run.name=rl"]) == 0
     assert "policy from" in capsys.readouterr().out or (tmp_path / "rl" / "checkpoint.pt").is_file()
+
+
+def test_play_shows_each_answer_and_the_end(monkeypatch, capsys):
+    from archer.envs.guess_number import GuessNumberEnv
+
+    hidden = GuessNumberEnv(n=4).reset(seed=3)[1]["number"]
+    moves = iter(["Is it greater than 9?", f"Is it {hidden}?"])
+    monkeypatch.setattr("builtins.input", lambda _prompt: next(moves))
+    result = InProcess(capsys, "play", "--env", "guess_number", "--n", "4", "--seed", "3")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "Guess my number from 1 to 4.",
+        "Is it greater than 9? No.",
+        f"Is it {hidden}? Yes.",
+        "game over: return -1, won",
+    ]
+
+
+def test_play_takes_a_recipe_and_overrides(monkeypatch, capsys):
+    def no_more_input(_prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_more_input)
+    recipe = Path(__file__).resolve().parents[1] / "configs" / "guess_number.yaml"
+    result = InProcess(capsys, "play", "--config", str(recipe), "env.n=5")
+    assert result.returncode == 0 and result.stdout.startswith("Guess my number from 1 to 5.")
+    bad = InProcess(capsys, "play", "env.nn=5")
+    one_line_error(bad, "env.n")
+
+
+def test_play_shows_a_whole_page_when_the_game_does_not_append():
+    from archer.cli import new_text
+
+    assert new_text("Questions:\n", "Questions:\nIs it a dog? Yes.\n") == "Is it a dog? Yes.\n"
+    assert new_text("[Search]", "Results page\n[Back to Search]") == "Results page\n[Back to Search]"
