@@ -98,8 +98,8 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random
     """Shuffled batches of similar length: a batch is padded to its longest row, so mixing a
     40-token turn with a 160-token one wastes most of the compute (measured: 3-4x on Twenty
     Questions). The price: a batch holds turns of one stage of the game, which made a tiny
-    guess_number policy imitate far worse (bc.batching). Rows are shuffled, sorted by length within windows of 50 batches, cut into
-    batches, and the batches shuffled."""
+    guess_number policy imitate far worse (bc.batching). Rows are shuffled, sorted by length
+    within windows of 50 batches, cut into batches, and the batches shuffled."""
     order = rng.permutation(len(lengths))
     window = 50 * batch_size
     batches = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from archer.errors import UserError
 
 EXAMPLES = """examples:
-  archer train                                   # the default: Twenty Questions (10 words), tiny models, ~15 min on 2 CPU cores
+  archer train                                   # the default: Twenty Questions (10 words), tiny models, ~15 min
   archer train --config configs/guess_number.yaml archer.iterations=60
   archer train --resume runs/twenty_questions_subset-20261124-101500
   archer eval runs/twenty_questions_subset-20261124-101500 --games 128

@@ -81,7 +81,7 @@ class PolicyConfig:
     n_head: int = _f(4, "tiny model: attention heads")
     n_positions: int = _f(512, "tiny model: longest sequence")
     dropout: float = _f(
-        0.1, "tiny model: dropout on embeddings, residuals and attention (GPT-2's default; 0 cloned guess_number better)"
+        0.1, "tiny model: dropout of embeddings, residuals, attention (GPT-2's default; 0 cloned guess_number better)"
     )
     vocab_size: int = _f(1024, "tiny model: size of the BPE tokenizer trained on the game's own text")
     max_new_tokens: int = _f(24, "longest utterance in tokens; generation also stops at a newline or EOS")
@@ -126,7 +126,8 @@ class BCConfig:
     epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
     from_run: str | None = _f(
         None,
-        "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, instead of cloning anew",
+        "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, "
+        "instead of cloning anew",
     )
     lr: float = _f(1e-3, "learning rate")
     batch_size: int = _f(64, "turns per step")
@@ -160,7 +161,8 @@ class ArcherConfig:
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
     baseline: str = _f(
         "v",
-        "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)",
+        "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other "
+        "utterances sampled at the same state)",
     )
     actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")

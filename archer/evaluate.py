@@ -90,4 +90,5 @@ def transcript(game: Game) -> str:
         return ""
     last = game.turns[-1]
     outcome = "won" if game.success else "lost"
-    return f"{last.next_observation}-- seed {game.seed}: return {game.total_return:g}, {outcome}, {len(game.turns)} turns\n"
+    ending = f"-- seed {game.seed}: return {game.total_return:g}, {outcome}, {len(game.turns)} turns\n"
+    return last.next_observation + ending

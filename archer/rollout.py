@@ -6,6 +6,7 @@ compute is spent on finished games (the reference kept them until the last game 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv
@@ -58,3 +59,12 @@ def play_scripted(env: TextEnv, player: ScriptedPlayer, seed: int) -> Game:
         if terminated or truncated:
             game.success = bool(info.get("success", False))
             return game
+
+
+def rollout_metrics(games: list[Game]) -> dict[str, float]:
+    """The `rollout/` metrics of an iteration's games, logged the same way by every method."""
+    return {
+        "rollout/return_mean": float(np.mean([g.total_return for g in games])),
+        "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
+        "rollout/turns_mean": float(np.mean([len(g.turns) for g in games])),
+    }

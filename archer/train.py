@@ -63,7 +63,7 @@ from archer.models.build import (
 )
 from archer.models.critic import DoubleCritic, make_target
 from archer.models.policy import Policy
-from archer.rollout import VectorTextEnv, play_games, play_scripted
+from archer.rollout import VectorTextEnv, play_games, play_scripted, rollout_metrics
 from archer.seeding import rng_state, seed_everything, set_rng_state
 from archer.token_baseline import TokenBaseline, actor_step_with_token_baseline, make_token_baseline
 from archer.trajectory import Game, load_games, save_games
@@ -286,7 +286,14 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                     return result.return_mean
 
             bc_losses = behaviour_clone(
-                policy, demos, cfg.bc.epochs, cfg.bc.lr, cfg.bc.batch_size, rng, on_step, score=score,
+                policy,
+                demos,
+                cfg.bc.epochs,
+                cfg.bc.lr,
+                cfg.bc.batch_size,
+                rng,
+                on_step,
+                score=score,
                 batching=cfg.bc.batching,
             )
         if bc_losses:
@@ -458,14 +465,11 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         t_actor = time.time()
 
         # 5. evaluate, log, checkpoint
-        returns = [g.total_return for g in games]
         row.update(
             {
                 "perf/env_samples": learner.env_samples,
                 "perf/games": learner.games_played,
-                "rollout/return_mean": float(np.mean(returns)),
-                "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
-                "rollout/turns_mean": float(np.mean([len(g.turns) for g in games])),
+                **rollout_metrics(games),
                 "perf/rollout_s": t_rollout - t_it,
                 "perf/critic_s": t_critic - t_rollout,
                 "perf/actor_s": t_actor - t_critic,

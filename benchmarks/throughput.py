@@ -93,8 +93,14 @@ def policy_config(kind: str, vocab: int, pad_id: int, eos_id: int, smoke: bool) 
         return GPT2Config(**size, bos_token_id=eos_id, eos_token_id=eos_id, pad_token_id=pad_id)
     # MistralConfig's defaults are Mistral-7B: 32 x 4096, 14336 MLP, 32 heads, 8 KV heads, 32000 tokens.
     size = (
-        {"num_hidden_layers": 2, "hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 4,
-         "num_key_value_heads": 2, "vocab_size": vocab}
+        {
+            "num_hidden_layers": 2,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "vocab_size": vocab,
+        }
         if smoke
         else {}
     )
@@ -103,8 +109,17 @@ def policy_config(kind: str, vocab: int, pad_id: int, eos_id: int, smoke: bool) 
 
 def save_critic_encoder(folder: Path, tokenizer: Any, smoke: bool) -> None:
     """A random-init RoBERTa-base-size encoder (12 x 768, 50265 tokens) and a local tokenizer, in `folder`."""
-    size = {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64,
-            "vocab_size": len(tokenizer)} if smoke else {}
+    size = (
+        {
+            "num_hidden_layers": 1,
+            "hidden_size": 32,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+            "vocab_size": len(tokenizer),
+        }
+        if smoke
+        else {}
+    )
     # RoBERTa numbers positions from its padding id: it must be the tokenizer's.
     config = RobertaConfig(**size, pad_token_id=tokenizer.pad_token_id, max_position_embeddings=514)
     RobertaModel(config).save_pretrained(str(folder))
@@ -231,9 +246,17 @@ def run_setting(name: str, args: argparse.Namespace, workdir: Path) -> dict[str,
 
     def actor_steps(state_batches: list[list[str]]) -> None:
         for states in state_batches:
-            actor_step(policy, critic, states, actor_opt, cfg.archer.grad_clip, reference=reference,
-                       kl_coef=cfg.archer.kl_coef, samples_per_state=cfg.archer.actor_samples,
-                       baseline=cfg.archer.baseline)
+            actor_step(
+                policy,
+                critic,
+                states,
+                actor_opt,
+                cfg.archer.grad_clip,
+                reference=reference,
+                kl_coef=cfg.archer.kl_coef,
+                samples_per_state=cfg.archer.actor_samples,
+                baseline=cfg.archer.baseline,
+            )
 
     n_states = max(1, bsz // cfg.archer.actor_samples)
     actor_steps([buffer.sample(n_states, rng).observations])

@@ -43,8 +43,8 @@ def test_both_batchings_visit_every_turn_once_per_epoch(policy: Policy, monkeypa
         seen: list[int] = []
         original = policy.token_log_probs
 
-        def counting(states, actions, _original=original):
-            seen.append(len(states))
+        def counting(states, actions, _original=original, _seen=seen):
+            _seen.append(len(states))
             return _original(states, actions)
 
         monkeypatch.setattr(policy, "token_log_probs", counting)

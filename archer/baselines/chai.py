@@ -35,7 +35,7 @@ from archer.evaluate import eval_due
 from archer.models.build import build_critic, resolve_device
 from archer.models.critic import DoubleCritic, make_target
 from archer.models.policy import Policy, Utterances
-from archer.rollout import VectorTextEnv, play_games
+from archer.rollout import VectorTextEnv, play_games, rollout_metrics
 from archer.seeding import rng_state, seed_everything, set_rng_state
 from archer.train import Summary, restore_policy
 
@@ -163,8 +163,7 @@ def train_chai(cfg: Config, run_dir: Path | None = None, resume_run: bool = Fals
             {
                 "perf/env_samples": env_samples,
                 "perf/games": games,
-                "rollout/return_mean": float(np.mean([g.total_return for g in played])),
-                "rollout/success_rate": float(np.mean([bool(g.success) for g in played])),
+                **rollout_metrics(played),
             }
         )
         last = it == cfg.chai.iterations or cfg.run.budget_spent(env_samples)

@@ -31,7 +31,7 @@ from archer.envs import make_env
 from archer.evaluate import eval_due
 from archer.models.build import resolve_device
 from archer.models.policy import Policy
-from archer.rollout import VectorTextEnv, play_games
+from archer.rollout import VectorTextEnv, play_games, rollout_metrics
 from archer.seeding import rng_state, seed_everything, set_rng_state
 from archer.train import Summary, restore_policy
 from archer.trajectory import Game, Transition
@@ -125,8 +125,7 @@ def train_filtered_bc(cfg: Config, run_dir: Path | None = None, resume_run: bool
             "iteration": it,
             "perf/env_samples": env_samples,
             "perf/games": len(pool),
-            "rollout/return_mean": float(np.mean([g.total_return for g in games])),
-            "rollout/success_rate": float(np.mean([bool(g.success) for g in games])),
+            **rollout_metrics(games),
             "filtered_bc/kept_games": len(kept),
             "filtered_bc/kept_return_min": min(g.total_return for g in kept),
             "filtered_bc/kept_return_mean": float(np.mean([g.total_return for g in kept])),

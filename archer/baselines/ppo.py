@@ -51,7 +51,7 @@ from archer.evaluate import eval_due
 from archer.models.build import policy_model_from_config, resolve_device
 from archer.models.policy import Policy
 from archer.models.token_value import TokenValue, build_token_value
-from archer.rollout import VectorTextEnv, play_games
+from archer.rollout import VectorTextEnv, play_games, rollout_metrics
 from archer.seeding import rng_state, seed_everything, set_rng_state
 from archer.train import Summary, restore_policy
 from archer.trajectory import Game
@@ -430,8 +430,7 @@ def train_ppo(cfg: Config, run_dir: Path | None = None, resume_run: bool = False
             {
                 "perf/env_samples": env_samples,
                 "perf/games": games,
-                "rollout/return_mean": float(np.mean([g.total_return for g in played])),
-                "rollout/success_rate": float(np.mean([bool(g.success) for g in played])),
+                **rollout_metrics(played),
                 "perf/rollout_s": t_rollout - t_it,
                 "perf/update_s": time.time() - t_rollout,
             }

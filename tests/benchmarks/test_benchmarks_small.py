@@ -7,10 +7,25 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOY = ["env.n=4", "env.max_turns=6", "env.demo_games=30", "policy.n_layer=1", "policy.n_embd=32", "policy.n_head=2",
-       "policy.max_new_tokens=8", "critic.head_hidden=16", "bc.epochs=1", "archer.critic_pretrain_steps=2",
-       "archer.rollout_trajectories=4", "archer.critic_updates=2", "archer.actor_updates=1", "archer.batch_size=8",
-       "archer.iterations=1", "eval.games=4", "run.progress=false"]
+TOY = [
+    "env.n=4",
+    "env.max_turns=6",
+    "env.demo_games=30",
+    "policy.n_layer=1",
+    "policy.n_embd=32",
+    "policy.n_head=2",
+    "policy.max_new_tokens=8",
+    "critic.head_hidden=16",
+    "bc.epochs=1",
+    "archer.critic_pretrain_steps=2",
+    "archer.rollout_trajectories=4",
+    "archer.critic_updates=2",
+    "archer.actor_updates=1",
+    "archer.batch_size=8",
+    "archer.iterations=1",
+    "eval.games=4",
+    "run.progress=false",
+]
 
 
 def load(name: str):  # type: ignore[no-untyped-def]
@@ -56,12 +71,38 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
     bc = tmp_path / "bc"
     from archer.cli import main as cli
 
-    assert cli(["bc", "--config", str(ROOT / "configs" / "guess_number.yaml"), f"run.out_dir={tmp_path}",
-                "run.name=bc", *TOY[:9], "eval.games=4", "run.progress=false"]) == 0
+    assert (
+        cli(
+            [
+                "bc",
+                "--config",
+                str(ROOT / "configs" / "guess_number.yaml"),
+                f"run.out_dir={tmp_path}",
+                "run.name=bc",
+                *TOY[:9],
+                "eval.games=4",
+                "run.progress=false",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "actor.json"
     report = load("guess_number_actor").main(
-        ["--bc-run", str(bc), "--steps", "2", "--every", "1", "--games-per-step", "2", "--out", str(out),
-         *TOY[:8], "archer.batch_size=4", "eval.games=4"]
+        [
+            "--bc-run",
+            str(bc),
+            "--steps",
+            "2",
+            "--every",
+            "1",
+            "--games-per-step",
+            "2",
+            "--out",
+            str(out),
+            *TOY[:8],
+            "archer.batch_size=4",
+            "eval.games=4",
+        ]
     )
     assert [p["step"] for p in report["curve"]] == [0, 1, 2]
     assert report["optimum"] == -1.5

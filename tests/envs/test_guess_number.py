@@ -68,7 +68,10 @@ def test_hostile_text_never_crashes_and_keeps_one_line_per_turn(text):
 
 
 def test_transcript_parsing_recovers_interval():
-    obs = "Guess my number from 1 to 16.\nIs it greater than 8? Yes.\nIs it less than 13? Yes.\nIs it 9? No.\nhello Invalid Question.\n"
+    obs = (
+        "Guess my number from 1 to 16.\nIs it greater than 8? Yes.\nIs it less than 13? Yes.\nIs it 9? No.\n"
+        "hello Invalid Question.\n"
+    )
     assert candidates_from_transcript(obs, 16) == (10, 12)
 
 
