@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_train import TINY
+from tests.tiny import TINY
 
 
 def archer(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -16,29 +16,9 @@ from pathlib import Path
 import pytest
 
 from archer import distributed
+from tests.tiny import TINY
 
 ROOT = Path(__file__).resolve().parents[1]
-TOY = [
-    "env.name=guess_number",
-    "env.n=4",
-    "env.max_turns=6",
-    "env.demo_games=30",
-    "policy.n_layer=1",
-    "policy.n_embd=32",
-    "policy.n_head=2",
-    "policy.max_new_tokens=8",
-    "critic.head_hidden=16",
-    "bc.epochs=1",
-    "archer.critic_pretrain_steps=2",
-    "archer.rollout_trajectories=4",
-    "archer.critic_updates=2",
-    "archer.actor_updates=1",
-    "archer.batch_size=8",
-    "archer.iterations=2",
-    "eval.games=4",
-    "eval.every=1",
-    "run.progress=false",
-]
 
 SCRIPT = """
 import hashlib, json, sys
@@ -96,7 +76,8 @@ def test_two_cpu_processes_stay_identical_replicas(tmp_path: Path):
         "29517",
         str(script),
         str(out),
-        *TOY,
+        *TINY,
+        "archer.iterations=2",
         f"run.out_dir={tmp_path}",
         "run.name=ddp",
     ]

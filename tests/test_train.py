@@ -10,29 +10,7 @@ import torch
 from archer.checkpoint import load_checkpoint
 from archer.config import load_config
 from archer.train import load_run_config, train
-
-TINY = [
-    "env.name=guess_number",
-    "env.n=4",
-    "env.max_turns=6",
-    "env.demo_games=30",
-    "policy.n_layer=1",
-    "policy.n_embd=32",
-    "policy.n_head=2",
-    "policy.max_new_tokens=8",
-    "critic.head_hidden=16",
-    "bc.epochs=1",
-    "bc.batch_size=16",
-    "archer.critic_pretrain_steps=2",
-    "archer.rollout_trajectories=4",
-    "archer.critic_updates=2",
-    "archer.actor_updates=1",
-    "archer.batch_size=8",
-    "eval.games=4",
-    "eval.every=1",
-    "eval.transcripts=2",
-    "run.progress=false",
-]
+from tests.tiny import TINY
 
 
 def run(tmp: Path, name: str, *extra: str):  # type: ignore[no-untyped-def]

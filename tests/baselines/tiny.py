@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 import torch
 
-from tests.test_train import TINY
+from tests.tiny import TINY
 
 TINY_METHODS = [
     *TINY,

@@ -6,26 +6,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+from tests.tiny import TINY, TINY_MODELS
+
 ROOT = Path(__file__).resolve().parents[2]
-TOY = [
-    "env.n=4",
-    "env.max_turns=6",
-    "env.demo_games=30",
-    "policy.n_layer=1",
-    "policy.n_embd=32",
-    "policy.n_head=2",
-    "policy.max_new_tokens=8",
-    "critic.head_hidden=16",
-    "bc.epochs=1",
-    "archer.critic_pretrain_steps=2",
-    "archer.rollout_trajectories=4",
-    "archer.critic_updates=2",
-    "archer.actor_updates=1",
-    "archer.batch_size=8",
-    "archer.iterations=1",
-    "eval.games=4",
-    "run.progress=false",
-]
 
 
 def load(name: str):  # type: ignore[no-untyped-def]
@@ -37,7 +20,9 @@ def load(name: str):  # type: ignore[no-untyped-def]
 
 def test_guess_number_learning_benchmark_reports_against_the_optimum(tmp_path: Path):
     out = tmp_path / "gn.json"
-    report = load("guess_number_learning").main(["--seeds", "0", "--out", str(out), "--runs", str(tmp_path), *TOY])
+    report = load("guess_number_learning").main(
+        ["--seeds", "0", "--out", str(out), "--runs", str(tmp_path), *TINY, "archer.iterations=1"]
+    )
     assert json.loads(out.read_text()) == report
     row = report["seeds"][0]
     assert row["optimum"] == -1.5  # n = 4: the DP optimum (C(4) = 1.5)
@@ -48,7 +33,7 @@ def test_guess_number_learning_benchmark_reports_against_the_optimum(tmp_path: P
 def test_critic_benchmark_reports_r2(tmp_path: Path):
     out = tmp_path / "critic.json"
     report = load("guess_number_critic").main(
-        ["--steps", "4", "--every", "2", "--games", "40", "--out", str(out), *TOY[:8]]
+        ["--steps", "4", "--every", "2", "--games", "40", "--out", str(out), *TINY_MODELS]
     )
     assert [p["step"] for p in report["curve"]] == [2, 4]
     assert all(p["r2"] <= 1.0 and p["mae"] >= 0 for p in report["curve"])
@@ -79,7 +64,8 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
                 str(ROOT / "configs" / "guess_number.yaml"),
                 f"run.out_dir={tmp_path}",
                 "run.name=bc",
-                *TOY[:9],
+                *TINY_MODELS,
+                "bc.epochs=1",
                 "eval.games=4",
                 "run.progress=false",
             ]
@@ -99,7 +85,7 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
             "2",
             "--out",
             str(out),
-            *TOY[:8],
+            *TINY_MODELS,
             "archer.batch_size=4",
             "eval.games=4",
         ]

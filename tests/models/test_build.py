@@ -21,7 +21,7 @@ from archer.models.policy import Policy
 from archer.models.tokenizer import train_tokenizer
 from archer.train import load_run_config, train
 from tests.models.test_policy import STATES, naive_log_probs
-from tests.test_train import TINY
+from tests.tiny import TINY
 
 needs_peft = pytest.mark.skipif(
     importlib.util.find_spec("peft") is None, reason="LoRA needs peft: pip install 'archer-rl[lora]'"
