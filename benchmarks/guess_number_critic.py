@@ -7,6 +7,14 @@ values it should learn are the demonstrator's, which `scripted_values` gives exa
 games. A predictor that only knows the turn number already reaches R² of about 0.6, so a critic
 worth trusting should be well above that.
 
+The actor needs less than good values and more than R²: the right order of the actions at a
+state. So it also reports the critic's ranking of the 16 candidate moves at each probe state
+(every comparison "Is it greater than k?" and a guess of the lowest candidate), scored against
+the demonstrator's exact Q: `pair_acc`, the share of pairs of moves whose true values differ by
+more than 0.05 that min(Q1, Q2) orders the same way, and `top1`, the share of states where the
+critic's favourite move is a truly best one. A critic that ranks at random scores 0.5 and about
+1/16 to 1/3.
+
     python benchmarks/guess_number_critic.py --steps 600 --every 100
     python benchmarks/guess_number_critic.py --bc-run runs/guess_number-...   # encoder = that BC policy's body
     python benchmarks/guess_number_critic.py critic.layout=separate critic.encoder=tiny
@@ -54,6 +62,41 @@ def r_squared(pred: np.ndarray, true: np.ndarray) -> float:
     return float(1 - ((pred - true) ** 2).sum() / ((true - true.mean()) ** 2).sum())
 
 
+def candidate_moves(n: int, lo: int) -> list[str]:
+    """The moves ranked at a state: every comparison that can split 1..n, and a guess of the lowest candidate."""
+    return [f"Is it greater than {k}?" for k in range(1, n)] + [f"Is it {lo}?"]
+
+
+def scripted_q(lo: int, hi: int, move: str, value: tuple[float, ...], gamma: float) -> float:
+    """Exact Q of a `candidate_moves` move at [lo, hi], the scripted player playing on (`value`: its V(m))."""
+    m = hi - lo + 1
+    if move.startswith("Is it greater than "):
+        k = int(move[len("Is it greater than ") : -1])
+        yes = min(max(hi - k, 0), m)  # consistent numbers above k
+        if yes in (0, m):
+            return -1.0 + gamma * value[m]  # splits nothing: a turn spent
+        return -1.0 + gamma * (yes / m * value[yes] + (m - yes) / m * value[m - yes])
+    return (m - 1) / m * (-1.0 + gamma * value[m - 1])  # guess lo: right once in m (reward 0, game over)
+
+
+def ranking(critic, states: list[str], n: int, value: tuple[float, ...], gamma: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """`pair_acc` and `top1` of min(Q1, Q2) over `candidate_moves` at each state (see the module doc)."""
+    agree = pairs = top = 0
+    for state in states:
+        lo, hi = candidates_from_transcript(state, n)
+        moves = candidate_moves(n, lo)
+        true = np.array([scripted_q(lo, hi, mv, value, gamma) for mv in moves])
+        with torch.no_grad():
+            q1, q2, _, _ = critic([state] * len(moves), moves)
+        pred = torch.minimum(q1, q2).numpy()
+        diff_true, diff_pred = true[:, None] - true[None, :], pred[:, None] - pred[None, :]
+        counted = diff_true > 0.05  # each ordered pair once: i truly better than j
+        pairs += int(counted.sum())
+        agree += int((counted & (diff_pred > 0)).sum())
+        top += int(true[int(pred.argmax())] >= true.max() - 0.05)
+    return {"pair_acc": agree / max(pairs, 1), "top1": top / len(states)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=600)
@@ -78,6 +121,9 @@ def main(argv: list[str] | None = None) -> dict:
     exact = scripted_values(n, args.skill, gamma)
     probe_states = [t.observation for g in probe_games for t in g.turns]
     probe_values = np.array([exact[hi - lo + 1] for lo, hi in (candidates_from_transcript(s, n) for s in probe_states)])
+    rank_states = [
+        probe_states[int(i)] for i in rng.choice(len(probe_states), size=min(100, len(probe_states)), replace=False)
+    ]
 
     if args.bc_run is not None:
         policy = restore_policy(cfg, load_checkpoint(args.bc_run), args.bc_run, torch.device("cpu"))
@@ -118,6 +164,7 @@ def main(argv: list[str] | None = None) -> dict:
                     "step": step,
                     "r2": r_squared(pred, probe_values),
                     "mae": float(np.abs(pred - probe_values).mean()),
+                    **ranking(critic, rank_states, n, exact, gamma),
                     "seconds": time.time() - t0,
                 }
             )

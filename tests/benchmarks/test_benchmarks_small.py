@@ -37,6 +37,23 @@ def test_critic_benchmark_reports_r2(tmp_path: Path):
     )
     assert [p["step"] for p in report["curve"]] == [2, 4]
     assert all(p["r2"] <= 1.0 and p["mae"] >= 0 for p in report["curve"])
+    assert all(0 <= p["pair_acc"] <= 1 and 0 <= p["top1"] <= 1 for p in report["curve"])
+
+
+def test_scripted_q_averages_to_the_scripted_value():
+    """V(m) of the scripted player is the mean of its moves' Q: skill over uniform splits, the rest on guessing lo."""
+    from archer.envs.guess_number import scripted_values
+
+    bench = load("guess_number_critic")
+    n, skill, gamma = 16, 0.7, 0.95
+    value = scripted_values(n, skill, gamma)
+    for lo, hi in [(1, 16), (3, 9), (5, 6)]:
+        m = hi - lo + 1
+        splits = [bench.scripted_q(lo, hi, f"Is it greater than {k}?", value, gamma) for k in range(lo, hi)]
+        guess = bench.scripted_q(lo, hi, f"Is it {lo}?", value, gamma)
+        assert abs(skill * sum(splits) / (m - 1) + (1 - skill) * guess - value[m]) < 1e-9
+    assert bench.scripted_q(5, 6, "Is it greater than 9?", value, gamma) == -1.0 + gamma * value[2]  # splits nothing
+    assert bench.scripted_q(5, 5, "Is it 5?", value, gamma) == 0.0  # the last number: right for sure
 
 
 def test_exact_advantages_of_guess_number():
