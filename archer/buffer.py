@@ -56,11 +56,15 @@ class ReplayBuffer:
                 n += 1
         return n
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """Uniform over the transitions held, with replacement."""
+    def sample(self, batch_size: int, rng: np.random.Generator, newest: int | None = None) -> Batch:
+        """Uniform over the transitions held, with replacement; over the `newest` last added only if given."""
         if not self.items:
             raise RuntimeError("cannot sample from an empty replay buffer")
-        idx = rng.integers(0, len(self.items), size=batch_size)
+        if newest is None:
+            idx = rng.integers(0, len(self.items), size=batch_size)
+        else:
+            back = rng.integers(0, max(1, min(newest, len(self.items))), size=batch_size)  # 0 = the newest
+            idx = (self.next - 1 - back) % len(self.items)  # `next` follows the newest slot, full ring or not
         picked = [self.items[i] for i in idx]
         return Batch(
             observations=[t.observation for t in picked],

@@ -166,6 +166,11 @@ class ArcherConfig:
     )
     actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
+    actor_states: str = _f(
+        "buffer",
+        "where the actor's states come from: 'buffer' (the paper: the whole replay buffer, demonstrations "
+        "included) or 'rollout' (the latest rollout's states: where the current policy goes)",
+    )
     buffer_capacity: int = _f(100_000, "replay buffer size in transitions")
     demos_in_buffer: bool = _f(True, "keep the demonstrations in the replay buffer during online training")
 
@@ -363,6 +368,8 @@ class Config:
             raise UserError("archer.baseline=group needs archer.actor_samples >= 2 (utterances compared per state)")
         if self.archer.actor_samples < 1:
             raise UserError("archer.actor_samples must be >= 1")
+        if self.archer.actor_states not in ("buffer", "rollout"):
+            raise UserError(f"archer.actor_states={self.archer.actor_states!r}: use 'buffer' or 'rollout'")
         for key in ("policy.dtype", "critic.dtype"):
             if _get(self, key) not in DTYPES:
                 raise UserError(f"{key}={_get(self, key)!r}: use one of {', '.join(DTYPES)}")

@@ -157,8 +157,9 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
     return mean_over_processes(mean_metrics(rows))
 
 
-def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
-    """`actor_updates` policy-gradient steps at states from the replay buffer."""
+def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict[str, float]:
+    """`actor_updates` policy-gradient steps at states from the replay buffer (archer.actor_states=rollout:
+    from its `rollout_transitions` newest, the latest rollout's)."""
     rows = []
     step = actor_step
     if learner.token_baseline is not None:  # the same step with per-token residual weights
@@ -166,7 +167,8 @@ def actor_phase(learner: Learner, cfg: Config) -> dict[str, float]:
     learner.policy.model.train()
     for _ in range(cfg.archer.actor_updates):
         n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
-        states = learner.buffer.sample(n_states, learner.rng).observations
+        newest = rollout_transitions if cfg.archer.actor_states == "rollout" else None
+        states = learner.buffer.sample(n_states, learner.rng, newest=newest).observations
         rows.append(
             step(
                 learner.policy,
@@ -461,7 +463,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
 
         # 4. actor: policy-gradient steps with the critic's advantage, after the warm-up
         if it > cfg.archer.warmup_iterations:
-            row.update(actor_phase(learner, cfg))
+            row.update(actor_phase(learner, cfg, learner.env_samples - samples_before))
         t_actor = time.time()
 
         # 5. evaluate, log, checkpoint

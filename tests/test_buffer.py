@@ -32,6 +32,17 @@ def test_sampling_is_uniform_after_wraparound():
     assert np.all(np.abs(freq - 0.1) < 0.01)
 
 
+@pytest.mark.parametrize("added", [7, 10, 37])  # before the ring fills, exactly full, wrapped
+def test_sampling_the_newest_only(added: int):
+    buf = ReplayBuffer(10)
+    for i in range(added):
+        buf.add(t(i))
+    rng = np.random.default_rng(0)
+    seen = set(buf.sample(2000, rng, newest=4).observations)
+    assert seen == {f"s{i}" for i in range(added - 4, added)}
+    assert set(buf.sample(2000, rng, newest=100).observations) == {x.observation for x in buf.items}  # capped
+
+
 def test_done_is_termination_not_truncation():
     buf = ReplayBuffer(10)
     buf.add_games([Game(turns=[t(0), t(1, truncated=True)]), Game(turns=[t(2, terminated=True)])])

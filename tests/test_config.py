@@ -39,6 +39,7 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("bc.batching=sorted", "bc.batching='sorted'"),
         ("policy.dropout=1.5", "policy.dropout=1.5 must lie"),
         ("archer.baseline=group", "actor_samples >= 2"),
+        ("archer.actor_states=demos", "archer.actor_states='demos'"),
         ("policy.temperature=0", "temperature"),
         ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
         ("gamma", "section.key=value"),

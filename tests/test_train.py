@@ -55,3 +55,9 @@ def test_resume_continues_exactly(tmp_path: Path):
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
     rows = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(r)["iteration"] for r in rows] == [0, 1, 2]
+
+
+def test_actor_can_train_at_the_latest_rollouts_states(tmp_path: Path):
+    run(tmp_path, "r", "archer.iterations=1", "archer.actor_states=rollout")
+    rows = [json.loads(line) for line in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["actor/loss"] == rows[-1]["actor/loss"]  # logged and not NaN
