@@ -164,10 +164,10 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
     step = actor_step
     if learner.token_baseline is not None:  # the same step with per-token residual weights
         step = functools.partial(actor_step_with_token_baseline, token_baseline=learner.token_baseline)
+    n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
+    newest = rollout_transitions if cfg.archer.actor_states == "rollout" else None
     learner.policy.model.train()
     for _ in range(cfg.archer.actor_updates):
-        n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
-        newest = rollout_transitions if cfg.archer.actor_states == "rollout" else None
         states = learner.buffer.sample(n_states, learner.rng, newest=newest).observations
         rows.append(
             step(

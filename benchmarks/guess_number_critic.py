@@ -37,7 +37,15 @@ from archer.buffer import ReplayBuffer
 from archer.checkpoint import load_checkpoint
 from archer.config import load_config
 from archer.critic_update import critic_step
-from archer.envs.guess_number import GuessNumberEnv, ScriptedPlayer, candidates_from_transcript, scripted_values
+from archer.envs.guess_number import (
+    YES,
+    GuessNumberEnv,
+    ScriptedPlayer,
+    answer,
+    candidates_from_transcript,
+    parse_question,
+    scripted_values,
+)
 from archer.models.build import build_critic, build_policy_model, build_tokenizer, make_policy
 from archer.models.critic import make_target
 from archer.models.policy import Utterances
@@ -70,13 +78,12 @@ def candidate_moves(n: int, lo: int) -> list[str]:
 def scripted_q(lo: int, hi: int, move: str, value: tuple[float, ...], gamma: float) -> float:
     """Exact Q of a `candidate_moves` move at [lo, hi], the scripted player playing on (`value`: its V(m))."""
     m = hi - lo + 1
-    if move.startswith("Is it greater than "):
-        k = int(move[len("Is it greater than ") : -1])
-        yes = min(max(hi - k, 0), m)  # consistent numbers above k
-        if yes in (0, m):
-            return -1.0 + gamma * value[m]  # splits nothing: a turn spent
-        return -1.0 + gamma * (yes / m * value[yes] + (m - yes) / m * value[m - yes])
-    return (m - 1) / m * (-1.0 + gamma * value[m - 1])  # guess lo: right once in m (reward 0, game over)
+    if parse_question(move)[0] == "guess":  # of lo: right once in m (reward 0, game over)
+        return (m - 1) / m * (-1.0 + gamma * value[m - 1])
+    yes = sum(answer(h, move) == YES for h in range(lo, hi + 1))  # the oracle's own answers
+    if yes in (0, m):
+        return -1.0 + gamma * value[m]  # splits nothing: a turn spent
+    return -1.0 + gamma * (yes / m * value[yes] + (m - yes) / m * value[m - yes])
 
 
 def ranking(critic, states: list[str], n: int, value: tuple[float, ...], gamma: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
