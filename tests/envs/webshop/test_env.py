@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -107,3 +108,13 @@ def test_hostile_actions_are_invalid_not_errors_and_keep_one_line_each():
         last_action = obs.rsplit("Action:\n", 1)[1].split("\n", 1)[0]
         assert len(last_action) <= 1000 and last_action.isprintable()
     assert truncated and info["success"] is False
+
+
+def test_scripted_shopper_clicks_product_ids_as_written_on_the_page():
+    env = WebShopEnv(products=300, seed=0)
+    game = play_scripted(env, ScriptedPlayer(skill=1.0, seed=0), 3)
+    clicks = [t for t in game.turns if re.fullmatch(r"click\[[bB]0[A-Za-z0-9]{8}\]", t.action)]
+    assert clicks, "the shopper opened no product"
+    for turn in clicks:
+        asin = turn.action[len("click[") : -1]
+        assert f"[button] {asin} [button_]" in turn.observation  # copied verbatim, case included
