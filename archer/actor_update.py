@@ -59,7 +59,8 @@ def sampled_advantages(
     """Sample `samples_per_state` utterances a ~ π(·|s) per state and their advantages (no gradient).
 
     Returns the repeated states (each state's samples adjacent), the utterances, and A: the
-    paper's min Q - min V for baseline "v", `group_advantage` on min(Q1, Q2) for "group".
+    paper's min Q - min V for baseline "v", the same minus its batch mean for "centered", and
+    `group_advantage` on min(Q1, Q2) for "group".
     """
     states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
     with torch.no_grad():
@@ -69,6 +70,8 @@ def sampled_advantages(
             adv = group_advantage(torch.minimum(q1, q2), samples_per_state)  # [B * G]
         else:
             adv = advantage(q1, q2, v1, v2)  # [B]
+            if baseline == "centered":
+                adv = adv - adv.mean()  # a level error shared by the batch's states cancels
     return states, fresh, adv
 
 

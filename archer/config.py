@@ -161,8 +161,8 @@ class ArcherConfig:
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
     baseline: str = _f(
         "v",
-        "actor baseline: 'v' (the paper: A = min Q - min V) or 'group' (A = Q minus the mean Q of the other "
-        "utterances sampled at the same state)",
+        "actor baseline: 'v' (the paper: A = min Q - min V), 'centered' (that A minus its mean over the actor's "
+        "batch) or 'group' (A = Q minus the mean Q of the other utterances sampled at the same state)",
     )
     actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
@@ -362,8 +362,8 @@ class Config:
             raise UserError(
                 f"policy.n_embd={self.policy.n_embd} must be divisible by policy.n_head={self.policy.n_head}"
             )
-        if self.archer.baseline not in ("v", "group"):
-            raise UserError(f"archer.baseline={self.archer.baseline!r}: use 'v' or 'group'")
+        if self.archer.baseline not in ("v", "centered", "group"):
+            raise UserError(f"archer.baseline={self.archer.baseline!r}: use 'v', 'centered' or 'group'")
         if self.archer.baseline == "group" and self.archer.actor_samples < 2:
             raise UserError("archer.baseline=group needs archer.actor_samples >= 2 (utterances compared per state)")
         if self.archer.actor_samples < 1:

@@ -58,3 +58,20 @@ def test_group_advantage_leave_one_out_by_hand():
     torch.testing.assert_close(adv, torch.tensor([1 - 2.5, 2 - 2.0, 3 - 1.5, 0.0, 0.0, 0.0]))
     # a constant offset per state (a critic's level error) changes nothing
     torch.testing.assert_close(group_advantage(q + torch.tensor([5.0] * 3 + [-7.0] * 3), 3), adv)
+
+
+def test_centered_baseline_subtracts_the_batch_mean_of_the_paper_advantage(policy: Policy, critic):
+    from archer.actor_update import sampled_advantages
+
+    with torch.no_grad():
+        for head in (critic.q1, critic.q2, critic.v1, critic.v2):
+            head[-1].weight.normal_(0, 1.0)
+    states = ["Guess my number from 1 to 8.\n", "Guess my number from 1 to 8.\nIs it 3? No.\n"] * 3
+    torch.manual_seed(0)
+    _, fresh, paper = sampled_advantages(policy, critic, states, 1, "v")
+    torch.manual_seed(0)
+    _, fresh_c, centered = sampled_advantages(policy, critic, states, 1, "centered")
+    assert fresh_c.texts == fresh.texts  # same utterances under the same seed
+    assert abs(float(paper.mean())) > 1e-3  # the paper's A has a batch-level offset here ...
+    torch.testing.assert_close(centered, paper - paper.mean())  # ... that the centered one removes
+    assert abs(float(centered.mean())) < 1e-6
