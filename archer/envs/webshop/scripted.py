@@ -118,11 +118,7 @@ class ScriptedPlayer(_ScriptedPlayerBase):
             best = max(candidates, key=lambda c: c[0])[1]  # first of the best: ties keep the ranking
         else:
             best = self.rng.choice(candidates[:5])[1]
-        # As written on the page: a cloned policy then copies the id token for token. The store matches
-        # ids without case (as WebShop does), so the lowercase form WebShop's own demonstrations use
-        # also works, but copying while changing case is a harder skill for a tiny model (its BC on
-        # lowercase ids never produced a valid click).
-        return f"click[{best}]"
+        return f"click[{best}]"  # as the page writes it, so a clone copies it (the store ignores case)
 
     def _item(self, instruction: str, page: str, actions: int) -> str:
         text = instruction.lower()
