@@ -4,6 +4,10 @@
 critic) and their HF configs, both optimizers, the replay buffer, the RNG states, the loop's
 counters and the resolved config. It is written to a temporary file and renamed over the old one,
 so a run killed at any moment leaves the previous complete checkpoint behind.
+
+`bc_policy.pt` beside it holds the policy as it was after behaviour cloning (with the config and
+the counters at 0), so that another run can start from the same BC policy
+(`bc.from_run=RUN/bc_policy.pt`) or `archer eval RUN/bc_policy.pt` can replay it.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from archer.errors import UserError
 
 FORMAT_VERSION = 1
 FILENAME = "checkpoint.pt"
+BC_FILENAME = "bc_policy.pt"  # the behaviour-cloned start policy alone, kept beside the checkpoint
 
 
-def save_checkpoint(state: dict[str, Any], run_dir: str | Path) -> Path:
-    """Write `state` to RUN_DIR/checkpoint.pt atomically; returns the path."""
-    path = Path(run_dir) / FILENAME
+def save_checkpoint(state: dict[str, Any], run_dir: str | Path, filename: str = FILENAME) -> Path:
+    """Write `state` to RUN_DIR/checkpoint.pt (or `filename`) atomically; returns the path."""
+    path = Path(run_dir) / filename
     tmp = path.with_name(path.name + ".tmp")
     torch.save({"format_version": FORMAT_VERSION, **state}, tmp)
     with open(tmp, "rb") as f:

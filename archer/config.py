@@ -127,6 +127,7 @@ class BCConfig:
     from_run: str | None = _f(
         None,
         "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, "
+        "or of a checkpoint file in one, e.g. RUN/bc_policy.pt (the BC start of an `archer train` run), "
         "instead of cloning anew",
     )
     lr: float = _f(1e-3, "learning rate")
@@ -432,8 +433,12 @@ class Config:
         """Files a new run reads must exist (not checked when an old run's config is reloaded)."""
         if self.env.demo_path is not None and not Path(self.env.demo_path).is_file():
             raise UserError(f"demonstration file not found: {self.env.demo_path} (env.demo_path)")
-        if self.bc.from_run is not None and not (Path(self.bc.from_run) / "checkpoint.pt").is_file():
-            raise UserError(f"bc.from_run={self.bc.from_run} is not a run folder with a checkpoint")
+        if self.bc.from_run is not None:
+            source = Path(self.bc.from_run)
+            if not (source.is_file() or (source / "checkpoint.pt").is_file()):
+                raise UserError(
+                    f"bc.from_run={self.bc.from_run} is neither a run folder with a checkpoint nor a checkpoint file"
+                )
         if self.offline.data_path is not None and not Path(self.offline.data_path).is_file():
             raise UserError(f"offline data file not found: {self.offline.data_path} (offline.data_path)")
         return self

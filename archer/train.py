@@ -31,7 +31,7 @@ from transformers import PreTrainedTokenizerFast
 from archer.actor_update import actor_step
 from archer.bc import bc_steps_per_epoch, behaviour_clone
 from archer.buffer import ReplayBuffer
-from archer.checkpoint import load_checkpoint, save_checkpoint
+from archer.checkpoint import BC_FILENAME, load_checkpoint, save_checkpoint
 from archer.config import Config, from_dict, save_config, to_dict
 from archer.critic_update import critic_step, mean_metrics
 from archer.distributed import (
@@ -232,6 +232,12 @@ def restore_policy(cfg: Config, state: dict[str, Any], run_dir: Path, device: to
     return make_policy(cfg, model.to(device).eval(), tokenizer)
 
 
+def from_run_folder(from_run: str) -> Path:
+    """The run folder of `bc.from_run`, which names a run folder or a checkpoint file in one."""
+    path = Path(from_run)
+    return path.parent if path.is_file() else path
+
+
 def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
     """Fresh start: demonstrations, tokenizer, policy, BC, critic, critic pre-training, BC-start eval."""
     rng = seed_everything(cfg.run.seed)
@@ -240,8 +246,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
 
     if cfg.bc.from_run:
         # Start from an earlier run's policy: its tokenizer, weights and demonstrations.
-        source = Path(cfg.bc.from_run)
-        state = load_checkpoint(source)
+        state = load_checkpoint(cfg.bc.from_run)
+        source = from_run_folder(cfg.bc.from_run)
         policy = restore_policy(cfg, state, source, device)
         demos = load_games(cfg.env.demo_path or source / "demonstrations.jsonl")
         if is_main():
@@ -350,7 +356,11 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
             "bc/final_loss": bc_losses[-1] if bc_losses else None,
         }
         log.write({**row, **learner.start_eval})
-        save_checkpoint(checkpoint_state(learner, cfg), run_dir)
+        state = checkpoint_state(learner, cfg)
+        save_checkpoint(state, run_dir)
+        # The start policy alone, so that a variant can begin from it: bc.from_run=RUN/bc_policy.pt
+        keep = ("config", "policy_config", "policy", "iteration", "env_samples", "games_played", "start_eval")
+        save_checkpoint({k: state[k] for k in keep}, run_dir, BC_FILENAME)
     return learner
 
 

@@ -98,6 +98,26 @@ def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignor
     assert "policy from" in capsys.readouterr().out or (tmp_path / "rl" / "checkpoint.pt").is_file()
 
 
+def test_a_train_run_keeps_its_bc_start_and_a_variant_starts_from_it(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    import json
+
+    from archer.cli import main
+
+    assert main(["train", *TINY, "archer.iterations=1", f"run.out_dir={tmp_path}", "run.name=a"]) == 0
+    first = json.loads((tmp_path / "a" / "metrics.jsonl").read_text().splitlines()[0])
+    snapshot = tmp_path / "a" / "bc_policy.pt"
+    assert snapshot.is_file()
+    capsys.readouterr()
+    assert main(["eval", str(snapshot), "--games", "8"]) == 0
+    assert "checkpoint at iteration 0" in capsys.readouterr().out
+    # A variant from the same start: its iteration-0 evaluation is the first run's, to the digit.
+    args = ["train", *TINY, "archer.iterations=1", f"bc.from_run={snapshot}", f"run.out_dir={tmp_path}"]
+    assert main([*args, "run.name=b", "archer.kl_coef=3"]) == 0
+    again = json.loads((tmp_path / "b" / "metrics.jsonl").read_text().splitlines()[0])
+    assert again["eval/return_mean"] == first["eval/return_mean"]
+    assert again["eval/sampled_return_mean"] == first["eval/sampled_return_mean"]
+
+
 def test_play_shows_each_answer_and_the_end(monkeypatch, capsys):
     from archer.envs.guess_number import GuessNumberEnv
 

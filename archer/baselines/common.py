@@ -27,7 +27,7 @@ from archer.evaluate import EvalResult, evaluate, transcript
 from archer.logger import MetricsLog, plot_learning_curve
 from archer.models.build import resolve_device
 from archer.models.policy import Policy, Sampler
-from archer.train import Summary, restore_policy, train
+from archer.train import Summary, from_run_folder, restore_policy, train
 from archer.train import load_run_config as load_run_config  # re-exported: reads any method's run folder
 from archer.trajectory import Game, load_games, save_games
 
@@ -63,6 +63,7 @@ def bc_start(cfg: Config, run_dir: Path) -> tuple[Policy, list[Game]]:
         bc_cfg.run.out_dir, bc_cfg.run.name = str(run_dir), "bc_start"
         source = train(bc_cfg).run_dir
     state = load_checkpoint(source)
+    source = from_run_folder(str(source))
     policy = restore_policy(cfg, state, source, resolve_device(cfg.run.device))
     demos = load_games(cfg.env.demo_path or source / "demonstrations.jsonl")
     policy.tokenizer.save_pretrained(str(run_dir / "tokenizer"))
