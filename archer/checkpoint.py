@@ -7,7 +7,8 @@ so a run killed at any moment leaves the previous complete checkpoint behind.
 
 `bc_policy.pt` beside it holds the policy as it was after behaviour cloning (with the config and
 the counters at 0), so that another run can start from the same BC policy
-(`bc.from_run=RUN/bc_policy.pt`) or `archer eval RUN/bc_policy.pt` can replay it.
+(`bc.from_run=RUN/bc_policy.pt`) or `archer eval RUN/bc_policy.pt` can replay it. With
+`eval.keep_best`, `best_policy.pt` holds the policy of the best validation return in the same form.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from archer.errors import UserError
 FORMAT_VERSION = 1
 FILENAME = "checkpoint.pt"
 BC_FILENAME = "bc_policy.pt"  # the behaviour-cloned start policy alone, kept beside the checkpoint
+BEST_FILENAME = "best_policy.pt"  # with eval.keep_best: the policy of the best validation return so far
 
 
 def save_checkpoint(state: dict[str, Any], run_dir: str | Path, filename: str = FILENAME) -> Path:

@@ -70,6 +70,13 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         print(
             f"sampled  : {s.get('eval/sampled_return_mean', float('nan')):.2f} -> {f['eval/sampled_return_mean']:.2f}"
         )
+    b = getattr(summary, "best", None)
+    if b:
+        print(
+            f"best     : greedy eval return {b['eval/return_mean']:.2f} ± {b['eval/return_stderr']:.2f} at iteration "
+            f"{b['iteration']} (kept for its validation return {b['eval/validation_return_mean']:.2f}): "
+            f"{summary.run_dir / 'best_policy.pt'}"
+        )
     print(
         f"results  : {summary.run_dir} (metrics.jsonl, learning_curve.png, transcripts/, checkpoint.pt); "
         f"{summary.minutes:.1f} min"

@@ -255,6 +255,12 @@ class EvalConfig:
     every_samples: int = _f(
         0, "evaluate whenever the env samples cross a multiple of this (0 = every `eval.every` iterations instead)"
     )
+    keep_best: bool = _f(
+        False,
+        "at each evaluation also play eval.games validation games (seeds apart from training and held-out games) "
+        "and keep the policy with the best validation return as best_policy.pt; the summary reports its "
+        "held-out return beside the final one",
+    )
 
 
 @dataclass

@@ -31,7 +31,7 @@ from transformers import PreTrainedTokenizerFast
 from archer.actor_update import actor_step
 from archer.bc import bc_steps_per_epoch, behaviour_clone
 from archer.buffer import ReplayBuffer
-from archer.checkpoint import BC_FILENAME, load_checkpoint, save_checkpoint
+from archer.checkpoint import BC_FILENAME, BEST_FILENAME, load_checkpoint, save_checkpoint
 from archer.config import Config, from_dict, save_config, to_dict
 from archer.critic_update import critic_step, mean_metrics
 from archer.distributed import (
@@ -85,6 +85,7 @@ class Learner:
     env_samples: int = 0
     games_played: int = 0
     start_eval: dict[str, float] = field(default_factory=dict)
+    best: dict[str, Any] | None = None  # eval.keep_best: the iteration of the best validation return, its metrics
     token_baseline: TokenBaseline | None = None  # Ṽ(s, a_<t), when token_baseline.enabled
 
 
@@ -95,6 +96,7 @@ class Summary:
     final: dict[str, float]
     minutes: float
     learner: Learner | None = None  # the trained state, for callers in the same process
+    best: dict[str, Any] | None = None  # eval.keep_best: the policy kept by validation (its held-out metrics)
 
 
 # ----------------------------------------------------------------------------- stages
@@ -197,6 +199,38 @@ def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str) -> EvalResu
     return result
 
 
+def keep_if_best(learner: Learner, cfg: Config, run_dir: Path, held_out: dict[str, float]) -> dict[str, float]:
+    """eval.keep_best: play the validation games; save the policy as best_policy.pt if it beats the best so far.
+
+    Selection uses games of their own seeds, so the held-out return of the kept policy stays an
+    honest estimate. Returns the validation metrics for the log row."""
+    seed = cfg.eval.seed + VALIDATION_OFFSET
+    validation = evaluate(learner.policy, lambda: make_env(cfg.env), cfg.eval.games, seed).return_mean
+    if learner.best is None or validation > learner.best["eval/validation_return_mean"]:
+        learner.best = {
+            "iteration": learner.iteration,
+            "perf/env_samples": learner.env_samples,
+            "eval/validation_return_mean": validation,
+            **held_out,
+        }
+        if is_main():
+            save_checkpoint(policy_snapshot(learner, cfg), run_dir, BEST_FILENAME)
+    return {"eval/validation_return_mean": validation}
+
+
+def policy_snapshot(learner: Learner, cfg: Config) -> dict[str, Any]:
+    """The policy alone, in checkpoint form: enough for `archer eval` and `bc.from_run`."""
+    return {
+        "config": to_dict(cfg),
+        "policy_config": learner.policy.model.config.to_dict(),
+        "policy": learner.policy.model.state_dict(),
+        "iteration": learner.iteration,
+        "env_samples": learner.env_samples,
+        "games_played": learner.games_played,
+        "start_eval": learner.start_eval,
+    }
+
+
 def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
     return {
         "config": to_dict(cfg),
@@ -214,6 +248,7 @@ def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
         "games_played": learner.games_played,
         "start_eval": learner.start_eval,
         "token_baseline": learner.token_baseline.state_dict() if learner.token_baseline else None,
+        "best": learner.best,
     }
 
 
@@ -348,6 +383,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         f"BC start: greedy eval return {start.return_mean:.2f} ± {start.return_stderr:.2f}, "
         f"success {start.success_rate:.0%}; sampled {sampled.return_mean:.2f}"
     )
+    if cfg.eval.keep_best:
+        learner.start_eval.update(keep_if_best(learner, cfg, run_dir, start.metrics()))
     if is_main():
         row = {
             "iteration": 0,
@@ -356,11 +393,9 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
             "bc/final_loss": bc_losses[-1] if bc_losses else None,
         }
         log.write({**row, **learner.start_eval})
-        state = checkpoint_state(learner, cfg)
-        save_checkpoint(state, run_dir)
+        save_checkpoint(checkpoint_state(learner, cfg), run_dir)
         # The start policy alone, so that a variant can begin from it: bc.from_run=RUN/bc_policy.pt
-        keep = ("config", "policy_config", "policy", "iteration", "env_samples", "games_played", "start_eval")
-        save_checkpoint({k: state[k] for k in keep}, run_dir, BC_FILENAME)
+        save_checkpoint(policy_snapshot(learner, cfg), run_dir, BC_FILENAME)
     return learner
 
 
@@ -410,6 +445,7 @@ def resume(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
         env_samples=state["env_samples"],
         games_played=state["games_played"],
         start_eval=state["start_eval"],
+        best=state.get("best"),
         token_baseline=token_baseline,
     )
 
@@ -477,6 +513,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         t_actor = time.time()
 
         # 5. evaluate, log, checkpoint
+        learner.iteration = it
         row.update(
             {
                 "perf/env_samples": learner.env_samples,
@@ -492,8 +529,9 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
             result = run_eval(learner, cfg, run_dir, f"iteration_{it:04d}")
             row.update(result.metrics())
             last_eval = result.return_mean
+            if cfg.eval.keep_best:
+                row.update(keep_if_best(learner, cfg, run_dir, result.metrics()))
         row["perf/iteration_s"] = time.time() - t_it
-        learner.iteration = it
         if is_main():
             log.write(row)
             if it % cfg.run.checkpoint_every == 0 or last:
@@ -513,7 +551,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
     if learner.iteration > 0:
         sampled = evaluate(learner.policy, env_factory, cfg.eval.games, cfg.eval.seed, greedy=False)
         final["eval/sampled_return_mean"] = sampled.return_mean
-    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60, learner)
+    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60, learner, learner.best)
     if not is_main():
         return summary
     plot_learning_curve(rows, run_dir / "learning_curve.png", f"ArCHer on {cfg.env.name} (seed {cfg.run.seed})")
@@ -522,6 +560,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
             {
                 "start": summary.start,
                 "final": summary.final,
+                "best": summary.best,
                 "minutes_this_session": summary.minutes,
                 "seed": cfg.run.seed,
                 "iterations": learner.iteration,

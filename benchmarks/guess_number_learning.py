@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> dict:
                 "optimum": optimum,
                 "gap_to_optimum": optimum - summary.final["eval/return_mean"],
                 "within_tolerance": optimum - summary.final["eval/return_mean"] <= args.tolerance,
+                # with eval.keep_best=true: the policy kept by its validation return, on the held-out games
+                "best": summary.best,
+                "best_within_tolerance": bool(summary.best)
+                and optimum - summary.best["eval/return_mean"] <= args.tolerance,
                 "minutes": (time.time() - t0) / 60,
                 "run_dir": str(summary.run_dir),
             }

@@ -61,3 +61,22 @@ def test_actor_can_train_at_the_latest_rollouts_states(tmp_path: Path):
     run(tmp_path, "r", "archer.iterations=1", "archer.actor_states=rollout")
     rows = [json.loads(line) for line in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["actor/loss"] == rows[-1]["actor/loss"]  # logged and not NaN
+
+
+def test_keep_best_keeps_the_policy_of_the_best_validation_return(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    from archer.cli import main
+
+    summary = run(tmp_path, "k", "archer.iterations=3", "eval.keep_best=true", "archer.actor_lr=3e-3")
+    rows = [json.loads(line) for line in (tmp_path / "k" / "metrics.jsonl").read_text().splitlines()]
+    validation = [r["eval/validation_return_mean"] for r in rows]
+    assert len(validation) == 4  # the BC start and every iteration (eval.every=1)
+    best = summary.best
+    assert best is not None and best["iteration"] == validation.index(max(validation))
+    assert best["eval/return_mean"] == rows[best["iteration"]]["eval/return_mean"]
+    assert load_checkpoint(tmp_path / "k")["best"] == best  # a resumed run goes on comparing with it
+    # The kept file replays the held-out return logged at its iteration.
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "k" / "best_policy.pt"), "--games", "4"]) == 0
+    out = capsys.readouterr().out
+    assert f"checkpoint at iteration {best['iteration']}:" in out
+    assert f"mean return  {best['eval/return_mean']:.3f}" in out
