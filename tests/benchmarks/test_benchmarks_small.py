@@ -21,13 +21,25 @@ def load(name: str):  # type: ignore[no-untyped-def]
 def test_guess_number_learning_benchmark_reports_against_the_optimum(tmp_path: Path):
     out = tmp_path / "gn.json"
     report = load("guess_number_learning").main(
-        ["--seeds", "0", "--out", str(out), "--runs", str(tmp_path), *TINY, "archer.iterations=1"]
+        [
+            "--seeds",
+            "0",
+            "--out",
+            str(out),
+            "--runs",
+            str(tmp_path),
+            *TINY,
+            "archer.iterations=1",
+            "eval.keep_best=true",
+        ]
     )
     assert json.loads(out.read_text()) == report
     row = report["seeds"][0]
     assert row["optimum"] == -1.5  # n = 4: the DP optimum (C(4) = 1.5)
     assert row["gap_to_optimum"] == row["optimum"] - row["final"]
     assert row["within_tolerance"] == (row["gap_to_optimum"] <= 0.5)
+    assert row["best"]["iteration"] in (0, 1)
+    assert row["best_within_tolerance"] == (row["optimum"] - row["best"]["eval/return_mean"] <= 0.5)
 
 
 def test_critic_benchmark_reports_r2(tmp_path: Path):
