@@ -68,6 +68,10 @@ def test_user_mistakes_get_one_clear_line(tmp_path: Path, capsys):  # type: igno
         run("train", "env.demo_path=/no/such/file.jsonl", "run.out_dir=" + str(tmp_path / "r")),
         "demonstration file not found",
     )
+    one_line_error(
+        run("train", f"bc.from_run={tmp_path / 'nope' / 'bc_policy.pt'}", "run.out_dir=" + str(tmp_path / "r")),
+        "neither a run folder with a checkpoint nor a checkpoint file",
+    )
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"turns": [{"observation": "x"}]}\n')
     one_line_error(run("train", f"env.demo_path={broken}", "run.out_dir=" + str(tmp_path / "r2")), "broken.jsonl:1")
