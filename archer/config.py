@@ -259,7 +259,7 @@ class EvalConfig:
         False,
         "at each evaluation also play eval.games validation games (seeds apart from training and held-out games) "
         "and keep the policy with the best validation return as best_policy.pt; the summary reports its "
-        "held-out return beside the final one",
+        "held-out return beside the final one (archer train; the baselines ignore it)",
     )
 
 
