@@ -40,6 +40,21 @@ def test_guess_number_learning_benchmark_reports_against_the_optimum(tmp_path: P
     assert row["within_tolerance"] == (row["gap_to_optimum"] <= 0.5)
     assert row["best"]["iteration"] in (0, 1)
     assert row["best_within_tolerance"] == (row["optimum"] - row["best"]["eval/return_mean"] <= 0.5)
+    # Exact greedy returns: one game per hidden number, so a multiple of 1/4 for n = 4.
+    for key in ("bc_start_exact", "final_exact", "best_exact"):
+        assert -6 <= row[key] <= 0 and (row[key] * 4).is_integer()
+    if row["best"]["iteration"] == 1:
+        assert row["best_exact"] == row["final_exact"]  # the same policy file, scored twice
+    else:
+        assert row["best_exact"] == row["bc_start_exact"]
+
+
+def test_exact_greedy_return_plays_each_number_once():
+    from archer.envs.guess_number import GuessNumberEnv
+
+    seeds = load("guess_number_learning").seed_per_number(7)
+    assert [GuessNumberEnv(n=7).reset(seed=s)[1]["number"] for s in seeds] == list(range(1, 8))
+    assert min(seeds) >= 1_000_000  # outside the training seeds
 
 
 def test_critic_benchmark_reports_r2(tmp_path: Path):
