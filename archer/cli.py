@@ -70,7 +70,7 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         print(
             f"sampled  : {s.get('eval/sampled_return_mean', float('nan')):.2f} -> {f['eval/sampled_return_mean']:.2f}"
         )
-    b = getattr(summary, "best", None)
+    b = summary.best
     if b:
         print(
             f"best     : greedy eval return {b['eval/return_mean']:.2f} ± {b['eval/return_stderr']:.2f} at iteration "

@@ -96,7 +96,11 @@ class Summary:
     final: dict[str, float]
     minutes: float
     learner: Learner | None = None  # the trained state, for callers in the same process
-    best: dict[str, Any] | None = None  # eval.keep_best: the policy kept by validation (its held-out metrics)
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """eval.keep_best: the policy kept by validation (its iteration and held-out metrics)."""
+        return self.learner.best if self.learner else None
 
 
 # ----------------------------------------------------------------------------- stages
@@ -233,9 +237,7 @@ def policy_snapshot(learner: Learner, cfg: Config) -> dict[str, Any]:
 
 def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
     return {
-        "config": to_dict(cfg),
-        "policy_config": learner.policy.model.config.to_dict(),
-        "policy": learner.policy.model.state_dict(),
+        **policy_snapshot(learner, cfg),
         "reference": reference_state(learner.policy, learner.reference),  # None: LoRA's own base
         "critic": learner.critic.state_dict(),
         "target": learner.target.state_dict(),
@@ -243,10 +245,6 @@ def checkpoint_state(learner: Learner, cfg: Config) -> dict[str, Any]:
         "actor_opt": learner.actor_opt.state_dict(),
         "buffer": learner.buffer.state_dict(),
         "rng": rng_state(learner.rng),
-        "iteration": learner.iteration,
-        "env_samples": learner.env_samples,
-        "games_played": learner.games_played,
-        "start_eval": learner.start_eval,
         "token_baseline": learner.token_baseline.state_dict() if learner.token_baseline else None,
         "best": learner.best,
     }
@@ -267,7 +265,7 @@ def restore_policy(cfg: Config, state: dict[str, Any], run_dir: Path, device: to
     return make_policy(cfg, model.to(device).eval(), tokenizer)
 
 
-def from_run_folder(from_run: str) -> Path:
+def from_run_folder(from_run: str | Path) -> Path:
     """The run folder of `bc.from_run`, which names a run folder or a checkpoint file in one."""
     path = Path(from_run)
     return path.parent if path.is_file() else path
@@ -551,7 +549,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
     if learner.iteration > 0:
         sampled = evaluate(learner.policy, env_factory, cfg.eval.games, cfg.eval.seed, greedy=False)
         final["eval/sampled_return_mean"] = sampled.return_mean
-    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60, learner, learner.best)
+    summary = Summary(run_dir, learner.start_eval, final, (time.time() - t0) / 60, learner)
     if not is_main():
         return summary
     plot_learning_curve(rows, run_dir / "learning_curve.png", f"ArCHer on {cfg.env.name} (seed {cfg.run.seed})")

@@ -63,7 +63,6 @@ def score_file(path: Path) -> float:
     """The exact greedy return of a policy file (a checkpoint or bc_policy.pt / best_policy.pt)."""
     state = load_checkpoint(path)
     cfg = from_dict(state["config"])
-    cfg.run.device = "cpu"
     return exact_greedy_return(restore_policy(cfg, state, path.parent, resolve_device("cpu")), cfg.env)
 
 

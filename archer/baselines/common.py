@@ -63,7 +63,7 @@ def bc_start(cfg: Config, run_dir: Path) -> tuple[Policy, list[Game]]:
         bc_cfg.run.out_dir, bc_cfg.run.name = str(run_dir), "bc_start"
         source = train(bc_cfg).run_dir
     state = load_checkpoint(source)
-    source = from_run_folder(str(source))
+    source = from_run_folder(source)
     policy = restore_policy(cfg, state, source, resolve_device(cfg.run.device))
     demos = load_games(cfg.env.demo_path or source / "demonstrations.jsonl")
     policy.tokenizer.save_pretrained(str(run_dir / "tokenizer"))
