@@ -86,6 +86,11 @@ class PolicyConfig:
     vocab_size: int = _f(1024, "tiny model: size of the BPE tokenizer trained on the game's own text")
     max_new_tokens: int = _f(24, "longest utterance in tokens; generation also stops at a newline or EOS")
     temperature: float = _f(1.0, "sampling temperature for rollouts (evaluation is greedy)")
+    choose_from: str = _f(
+        "auto",
+        "'auto': where the game lists its valid actions (detective, textworld, webshop's buttons), sample only "
+        "among them, token by token; 'free': generate any text, as the paper's reference did",
+    )
     dtype: str = _f(
         "float32",
         "compute precision: float32 | bfloat16 | float16 (autocast; trained weights stay float32, frozen "
@@ -351,6 +356,8 @@ class Config:
             raise UserError(f"archer.tau={self.archer.tau} must lie in (0, 1]; 1 copies the critic every step")
         if self.policy.temperature <= 0:
             raise UserError("policy.temperature must be > 0 (evaluation is greedy anyway)")
+        if self.policy.choose_from not in ("auto", "free"):
+            raise UserError(f"policy.choose_from={self.policy.choose_from!r}: use 'auto' or 'free'")
         if self.bc.batching not in ("shuffle", "length"):
             raise UserError(f"bc.batching={self.bc.batching!r}: use 'shuffle' or 'length'")
         if not 0 <= self.policy.dropout < 1:

@@ -37,6 +37,7 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("archer.gamma=1.5", "archer.gamma"),
         ("critic.layout=diagonal", "critic.layout"),
         ("bc.batching=sorted", "bc.batching='sorted'"),
+        ("policy.choose_from=valid", "policy.choose_from='valid'"),
         ("policy.dropout=1.5", "policy.dropout=1.5 must lie"),
         ("archer.baseline=group", "actor_samples >= 2"),
         ("archer.actor_states=demos", "archer.actor_states='demos'"),
@@ -54,3 +55,13 @@ def test_every_field_has_help():
     lines = [line for line in help_lines() if line.startswith("  ")]
     assert len(lines) == sum(len(vars(getattr(Config(), s))) for s in vars(Config()))
     assert all(line.split("): ", 1)[1].strip() for line in lines)
+
+
+def test_choose_from_auto_reads_the_games_valid_actions_only_where_it_lists_them():
+    from archer.envs import action_choices
+    from archer.envs.detective import observed_valid_actions
+
+    assert action_choices(load_config(None, ["env.name=textworld"]).env) is observed_valid_actions
+    assert action_choices(load_config(None, ["env.name=detective"]).env) is observed_valid_actions
+    assert action_choices(load_config(None, ["env.name=detective", "env.valid_actions=false"]).env) is None
+    assert action_choices(load_config(None, ["env.name=guess_number"]).env) is None

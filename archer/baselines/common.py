@@ -74,7 +74,7 @@ def bc_start(cfg: Config, run_dir: Path) -> tuple[Policy, list[Game]]:
 def frozen_copy(policy: Policy) -> Policy:
     """A frozen copy of `policy` (the KL anchor, or CHAI's fixed policy)."""
     model = copy.deepcopy(policy.model).eval().requires_grad_(False)
-    return Policy(model, policy.tokenizer, policy.max_new_tokens, policy.temperature)
+    return Policy(model, policy.tokenizer, policy.max_new_tokens, policy.temperature, choices=policy.choices)
 
 
 def run_eval(agent: Sampler, cfg: Config, run_dir: Path, tag: str) -> EvalResult:

@@ -14,6 +14,7 @@ demonstrator. The names:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv, clean_action
@@ -89,6 +90,23 @@ def make_env(cfg: EnvConfig) -> TextEnv:
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
+def action_choices(cfg: EnvConfig) -> Callable[[str], list[str] | None] | None:
+    """How to read, from an observation alone, the actions the game lists as valid (None: it lists none).
+
+    Detective (with `env.valid_actions`) and TextWorld show a "Valid actions:" line; WebShop shows
+    its buttons (its search box is free text). A policy with `policy.choose_from=auto` samples
+    only from these lists (`archer.models.policy`)."""
+    if cfg.name == "detective" and cfg.valid_actions or cfg.name == "textworld":
+        from archer.envs.detective import observed_valid_actions
+
+        return observed_valid_actions
+    if cfg.name == "webshop":
+        from archer.envs.webshop.scripted import page_choices
+
+        return page_choices
+    return None
+
+
 def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPlayer:
     """The scripted demonstrator of the config's environment, at `cfg.demo_skill` (None: its default)."""
     skill = {} if cfg.demo_skill is None else {"skill": cfg.demo_skill}
@@ -133,6 +151,7 @@ __all__ = [
     "ScriptedPlayer",
     "TextEnv",
     "VectorTextEnv",
+    "action_choices",
     "clean_action",
     "make_env",
     "make_scripted_player",

@@ -35,6 +35,7 @@ from transformers import (
 )
 
 from archer.config import Config
+from archer.envs import action_choices
 from archer.errors import UserError
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
@@ -183,6 +184,7 @@ def make_policy(cfg: Config, model: PreTrainedModel, tokenizer: PreTrainedTokeni
         max_new_tokens=cfg.policy.max_new_tokens,
         temperature=cfg.policy.temperature,
         compute_dtype=torch_dtype(cfg.policy.dtype),
+        choices=action_choices(cfg.env) if cfg.policy.choose_from == "auto" else None,
     )
 
 

@@ -8,6 +8,13 @@ An utterance is the tokens generated after the state's tokens up to and includin
 newline (or EOS); its text is cut at that newline. State and utterance are tokenized separately
 and concatenated as ids, the same way in sampling, scoring and behaviour cloning.
 
+Choosing among valid actions: where a game lists what it accepts (Detective's and TextWorld's
+valid actions, WebShop's buttons), `choices` maps a state to that list and sampling is confined
+to it token by token: at each step only tokens that continue some listed action (up to its
+newline) keep their logits, so a sampled or greedy utterance is always one of them, spelled as
+listed, and its probability is the LM's own renormalised over the list's prefixes. States for
+which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is unchanged.
+
 Precision and LoRA (docs/gpu.md): every forward runs under `autocast(compute_dtype)`; a policy
 made with `adapters=False` runs its (peft) model with the adapters switched off, which is how the
 KL reference of a LoRA policy shares the base weights instead of holding a second copy.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,6 +61,17 @@ def left_pad(rows: list[list[int]], pad_id: int, device: torch.device) -> tuple[
     return ids.to(device), mask.to(device)
 
 
+def prefix_table(sequences: list[list[int]]) -> dict[tuple[int, ...], list[int]]:
+    """For every prefix of the given token sequences, the tokens that may follow it (in order seen)."""
+    table: dict[tuple[int, ...], list[int]] = {}
+    for seq in sequences:
+        for k, token in enumerate(seq):
+            allowed = table.setdefault(tuple(seq[:k]), [])
+            if token not in allowed:
+                allowed.append(token)
+    return table
+
+
 def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
     """Mixed precision for the forwards inside: none for float32 (or None), else torch.autocast."""
     if dtype is None or dtype == torch.float32:
@@ -83,8 +102,10 @@ class Policy:
         max_state_tokens: int | None = None,
         compute_dtype: torch.dtype | None = None,
         adapters: bool = True,
+        choices: Callable[[str], list[str] | None] | None = None,
     ) -> None:
         self.model = model
+        self.choices = choices  # state -> the actions it accepts (sampling keeps to them), or None
         self.compute_dtype = compute_dtype
         self.adapters = adapters  # False: a peft model scored with its adapters off (the LoRA KL reference)
         self.tokenizer = tokenizer
@@ -153,12 +174,19 @@ class Policy:
         cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]  # logits: [B, V]
         next_pos = pos[:, -1] + 1  # [B]
         batch = len(states)
+        tables = self._choice_tables(states)
         generated: list[list[int]] = [[] for _ in range(batch)]
         finished = torch.zeros(batch, dtype=torch.bool, device=self.device)
         stop = torch.tensor(sorted(self.stop_ids), device=self.device)
         for _ in range(self.max_new_tokens):
             if self.pad_id != self.tokenizer.eos_token_id:
                 logits[:, self.pad_id] = -float("inf")  # padding is never an utterance token
+            for i, table in enumerate(tables):
+                allowed = table.get(tuple(generated[i])) if table else None
+                if allowed:  # keep only the tokens that continue a listed action
+                    keep = torch.full_like(logits[i], -float("inf"))
+                    keep[allowed] = 0.0
+                    logits[i] = logits[i] + keep
             if greedy:
                 token = logits.argmax(-1)
             else:
@@ -181,6 +209,16 @@ class Policy:
             cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]
             next_pos = next_pos + 1
         return Utterances([self.decode_action(g) for g in generated], generated)
+
+    def _choice_tables(self, states: list[str]) -> list[dict[tuple[int, ...], list[int]] | None]:
+        """Per state, the prefix table of the actions it accepts (None: free generation)."""
+        if self.choices is None:
+            return [None] * len(states)
+        tables: list[dict[tuple[int, ...], list[int]] | None] = []
+        for state in states:
+            listed = self.choices(state)
+            tables.append(prefix_table(self.encode_actions(listed)) if listed else None)
+        return tables
 
     # ------------------------------------------------------------------ scoring
 

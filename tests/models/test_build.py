@@ -191,3 +191,11 @@ def test_lora_run_checkpoints_and_resumes_exactly(tmp_path: Path):
     for key in ("policy", "critic", "target"):
         for name, tensor in a[key].items():
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
+
+
+def test_make_policy_keeps_to_valid_actions_unless_told_free(policy: Policy):
+    from archer.envs.detective import observed_valid_actions
+
+    auto = make_policy(load_config(None, ["env.name=textworld"]), policy.model, policy.tokenizer)
+    free = make_policy(load_config(None, ["env.name=textworld", "policy.choose_from=free"]), policy.model, policy.tokenizer)
+    assert auto.choices is observed_valid_actions and free.choices is None

@@ -53,3 +53,31 @@ def test_greedy_sampling_equals_unpadded_argmax(policy: Policy):
     for i, state in enumerate(STATES):
         alone = policy.sample([state], greedy=True)
         assert alone.token_ids[0] == batch.token_ids[i]
+
+
+def test_prefix_table_lists_each_prefixs_next_tokens():
+    from archer.models.policy import prefix_table
+
+    assert prefix_table([[1, 2, 9], [1, 3, 9], [4, 9]]) == {(): [1, 4], (1,): [2, 3], (1, 2): [9], (1, 3): [9], (4,): [9]}
+
+
+def test_sampling_keeps_to_the_listed_actions_and_leaves_unlisted_states_free(policy: Policy):
+    listed = {STATES[0]: ["Is it 3?", "Is it greater than 4?", "Is it greater than 5?"], STATES[1]: None}
+    free_greedy = policy.sample(STATES, greedy=True)
+    policy.choices = listed.get
+    try:
+        greedy = policy.sample(STATES, greedy=True)
+        assert greedy.texts[0] in listed[STATES[0]]
+        assert greedy.texts[1] == free_greedy.texts[1] and greedy.token_ids[1] == free_greedy.token_ids[1]
+        torch.manual_seed(0)
+        seen = set()
+        for _ in range(30):
+            out = policy.sample([STATES[0]] * 4)
+            for text, ids in zip(out.texts, out.token_ids):
+                assert text in listed[STATES[0]] and ids == policy.encode_actions([text])[0]
+                seen.add(text)
+        assert len(seen) >= 2  # sampling, not a fixed pick
+        policy.choices = lambda state: ["Is it 7?"]
+        assert policy.sample(STATES, greedy=True).texts == ["Is it 7?", "Is it 7?"]
+    finally:
+        policy.choices = None

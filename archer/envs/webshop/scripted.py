@@ -53,6 +53,26 @@ def page_kind(page: str) -> str:
     return "sub"
 
 
+def page_choices(observation: str) -> list[str] | None:
+    """Every click the current page accepts, spelled as the scripted shopper spells it (product ids
+    and option values as shown, other buttons lower-cased); None on the search page, whose
+    `search[...]` is free text. The policy keeps to this list with `policy.choose_from=auto`."""
+    _, page, _ = split_observation(observation)
+    if page_kind(page) in ("search", "done"):
+        return None
+    out: list[str] = []
+    for line in page.split("\n"):
+        match = _BUTTON.match(line)
+        if not match:
+            continue
+        label = match.group(2)
+        kept = line.startswith("  [") or re.fullmatch(r"[A-Z0-9]{10}", label)
+        choice = f"click[{label if kept else label.lower()}]"
+        if choice not in out:
+            out.append(choice)
+    return out or None
+
+
 def price_bound(instruction: str) -> float:
     match = _PRICE.search(instruction)
     return float(match.group(1)) if match else float("inf")

@@ -118,3 +118,28 @@ def test_scripted_shopper_clicks_product_ids_as_written_on_the_page():
     for turn in clicks:
         asin = turn.action[len("click[") : -1]
         assert f"[button] {asin} [button_]" in turn.observation  # copied verbatim, case included
+
+
+def test_page_choices_are_the_page_clicks_and_the_scripted_shoppers_spelling():
+    from archer.envs.webshop.scripted import page_choices
+
+    env = WebShopEnv(products=SIZE)
+    player = ScriptedPlayer(skill=1.0, seed=0)
+    obs, _ = env.reset(seed=3)
+    assert page_choices(obs) is None  # the search page: search[...] is free text
+    seen_results = seen_item = False
+    while True:
+        choices = page_choices(obs)
+        session = env.session
+        assert session is not None
+        if choices is not None:
+            assert sorted(c.lower() for c in choices) == sorted(a for a in session.available_actions())
+            seen_results |= session.page.kind == "results"
+            seen_item |= session.page.kind == "item"
+        action = player.act(obs)
+        assert choices is None or action in choices  # the demonstrations stay inside the list
+        obs, _, terminated, truncated, info = env.step(action)
+        assert info["valid"]
+        if terminated or truncated:
+            break
+    assert seen_results and seen_item
