@@ -99,8 +99,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import torch
 
     from archer.checkpoint import find_checkpoint, load_checkpoint
-    from archer.config import from_dict
+    from archer.config import apply_overrides, from_dict
     from archer.envs import make_env
+    from archer.errors import UserError
     from archer.evaluate import evaluate
     from archer.models.build import resolve_device
     from archer.train import restore_policy
@@ -110,6 +111,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     cfg = from_dict(state["config"])
     if args.device:
         cfg.run.device = args.device
+    playable = ("policy.choose_from=", "policy.temperature=")
+    for override in args.overrides:
+        if not (override.startswith("env.") or override.startswith(playable)):
+            raise UserError(f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}")
+    cfg = apply_overrides(cfg, args.overrides).validate()
     policy = restore_policy(cfg, state, path.parent, resolve_device(cfg.run.device))
     torch.manual_seed(args.seed)
     first_seed = cfg.eval.seed if args.first_seed is None else args.first_seed
@@ -265,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first-seed", type=int, default=None, help="seed of the first game (default: the run's eval seed)")
     p.add_argument("--seed", type=int, default=0, help="torch seed for sampled play")
     p.add_argument("--device", default=None, help="override run.device (cpu, cuda, ...)")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="env.key=value",
+        help="play other game settings than the run's: env.* keys, policy.choose_from, policy.temperature "
+        "(e.g. env.textworld_eval_games=100 for more unseen games, env.webshop_url=URL to play a server)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demos", help="write scripted demonstration games as JSONL")
@@ -329,7 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Overrides may come on either side of options (`archer eval RUN --games 9 env.max_turns=5`),
+    # which argparse's positional list does not allow: collect the stragglers here.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if hasattr(args, "overrides") and all("=" in e and not e.startswith("-") for e in extra):
+            args.overrides = list(args.overrides or []) + extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 0

@@ -97,6 +97,12 @@ def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignor
     assert main(["bc", *TINY, f"run.out_dir={tmp_path}", "run.name=bc"]) == 0
     assert main(["eval", str(tmp_path / "bc"), "--games", "3"]) == 0
     assert "mean return" in capsys.readouterr().out
+    assert main(["eval", str(tmp_path / "bc"), "--games", "3", "env.max_turns=2"]) == 0  # other game settings
+    import re
+
+    assert float(re.search(r"mean turns\s+([0-9.]+)", capsys.readouterr().out).group(1)) <= 2  # type: ignore[union-attr]
+    assert main(["eval", str(tmp_path / "bc"), "--games", "3", "archer.gamma=0.5"]) != 0
+    assert "changes only how the game is played" in capsys.readouterr().err
     args = ["train", *TINY, "archer.iterations=1", f"bc.from_run={tmp_path / 'bc'}", f"run.out_dir={tmp_path}"]
     assert main([*args, "run.name=rl"]) == 0
     assert "policy from" in capsys.readouterr().out or (tmp_path / "rl" / "checkpoint.pt").is_file()
