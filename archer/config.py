@@ -161,6 +161,11 @@ class ArcherConfig:
     critic_pretrain_steps: int = _f(300, "critic steps on the demonstrations before the first iteration")
     batch_size: int = _f(64, "transitions per critic step, states per actor step")
     gamma: float = _f(0.95, "discount between utterances")
+    reward_scale: float = _f(
+        1.0,
+        "the critic learns values of reward × this (e.g. 0.01 for Detective's 10-point rewards, so TD errors "
+        "stay near 1 and the clipped gradient still fits them); returns are reported in game units",
+    )
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
     critic_lr: float = _f(3e-4, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
@@ -340,6 +345,7 @@ class Config:
                 "archer.warmup_iterations",
                 "archer.critic_pretrain_steps",
                 "archer.kl_coef",
+                "archer.reward_scale",
                 "eval.transcripts",
                 "run.threads",
             ],

@@ -66,12 +66,14 @@ def critic_step(
     gamma: float,
     tau: float,
     grad_clip: float,
+    reward_scale: float = 1.0,
 ) -> dict[str, float]:
     """One TD step on `batch`, then the Polyak update of `target`. Returns `critic/...` metrics.
 
-    `policy` draws the V target's action a'; CHAI passes its best-of-k agent here."""
+    `policy` draws the V target's action a'; CHAI passes its best-of-k agent here. The critic
+    learns values of `reward_scale` × the game's reward (so Q and V are in those units)."""
     device = critic.device
-    reward = torch.as_tensor(batch.rewards, device=device)  # [B]
+    reward = torch.as_tensor(batch.rewards, device=device) * reward_scale  # [B]
     done = torch.as_tensor(batch.dones, device=device)  # [B]
     with torch.no_grad():
         fresh = policy.sample(batch.observations).texts  # a' ~ π(·|s), the V target's action

@@ -155,6 +155,7 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
                 gamma=cfg.archer.gamma,
                 tau=cfg.archer.tau,
                 grad_clip=cfg.archer.grad_clip,
+                reward_scale=cfg.archer.reward_scale,
             )
         )
         if bar is not None:

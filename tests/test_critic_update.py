@@ -71,3 +71,14 @@ def test_critic_step_changes_every_critic_parameter_and_moves_target(policy, cri
     assert all(not p.requires_grad for p in target.parameters())
     # policy parameters are never touched by a critic step
     assert all(p.grad is None for p in policy.model.parameters())
+
+
+def test_critic_step_learns_scaled_rewards(policy, critic):
+    buf = ReplayBuffer(10)
+    s0 = "Guess my number from 1 to 8.\n"
+    for k in range(1, 5):
+        buf.add(Transition(s0, f"Is it {k}?", -3.0, s0 + f"Is it {k}? No.\n", True))  # terminal: y = r × scale
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
+    batch = buf.sample(4, np.random.default_rng(0))
+    scaled = critic_step(critic, make_target(critic), policy, batch, opt, 0.9, 0.1, 1.0, reward_scale=0.01)
+    assert abs(scaled["critic/td_target_mean"] - (-0.03)) < 1e-6

@@ -89,10 +89,11 @@ def iql_critic_step(
     tau: float,
     grad_clip: float,
     expectile: float,
+    reward_scale: float = 1.0,
 ) -> dict[str, float]:
     """One step of L_Q + L_V on the data set's transitions, then the Polyak update of `target`."""
     device = critic.device
-    reward = torch.as_tensor(batch.rewards, device=device)  # [B]
+    reward = torch.as_tensor(batch.rewards, device=device) * reward_scale  # [B]
     done = torch.as_tensor(batch.dones, device=device)  # [B]
     with torch.no_grad():
         target_q1, target_q2, _, _ = target(batch.observations, batch.actions)  # Q̄_k(s, a_data)
@@ -204,7 +205,7 @@ def train_offline_archer(cfg: Config, run_dir: Path | None = None, resume_run: b
         critic.train()
         batch = buffer.sample(ocfg.batch_size, rng)
         critic_rows.append(
-            iql_critic_step(critic, target, batch, critic_opt, a.gamma, ocfg.tau, a.grad_clip, expectile)
+            iql_critic_step(critic, target, batch, critic_opt, a.gamma, ocfg.tau, a.grad_clip, expectile, a.reward_scale)
         )
         critic.eval()
         if step > ocfg.actor_warmup_steps:
