@@ -54,13 +54,19 @@ def kl_penalty(token_logp: torch.Tensor, ref_token_logp: torch.Tensor, mask: tor
 
 
 def sampled_advantages(
-    policy: Policy, critic: DoubleCritic, states: list[str], samples_per_state: int, baseline: str
+    policy: Policy,
+    critic: DoubleCritic,
+    states: list[str],
+    samples_per_state: int,
+    baseline: str,
+    reward_scale: float = 1.0,
 ) -> tuple[list[str], Utterances, torch.Tensor]:
     """Sample `samples_per_state` utterances a ~ π(·|s) per state and their advantages (no gradient).
 
     Returns the repeated states (each state's samples adjacent), the utterances, and A: the
     paper's min Q - min V for baseline "v", the same minus its batch mean for "centered", and
-    `group_advantage` on min(Q1, Q2) for "group".
+    `group_advantage` on min(Q1, Q2) for "group". A critic trained on rewards × `reward_scale`
+    has its advantages divided by it: the actor always sees them in the game's units.
     """
     states = [s for s in states for _ in range(samples_per_state)]  # each state's samples adjacent
     with torch.no_grad():
@@ -72,7 +78,7 @@ def sampled_advantages(
             adv = advantage(q1, q2, v1, v2)  # [B]
             if baseline == "centered":
                 adv = adv - adv.mean()  # a level error shared by the batch's states cancels
-    return states, fresh, adv
+    return states, fresh, adv / reward_scale
 
 
 def actor_step(
@@ -85,13 +91,14 @@ def actor_step(
     kl_coef: float = 0.0,
     samples_per_state: int = 1,
     baseline: str = "v",
+    reward_scale: float = 1.0,
 ) -> dict[str, float]:
     """One policy-gradient step at `states`. Returns `actor/...` metrics.
 
     baseline "v" is the paper's A = min Q - min V; "group" samples `samples_per_state`
     utterances per state and uses `group_advantage` on min(Q1, Q2).
     """
-    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline)
+    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline, reward_scale)
     state_ids = policy.encode_states(states)
     token_logp, mask = policy.token_log_probs(state_ids, fresh.token_ids)  # [B, T] each
     pg = policy_gradient_loss(adv, token_logp, mask)

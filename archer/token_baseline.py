@@ -78,12 +78,13 @@ def actor_step_with_token_baseline(
     kl_coef: float = 0.0,
     samples_per_state: int = 1,
     baseline: str = "v",
+    reward_scale: float = 1.0,
     *,
     token_baseline: TokenBaseline,
 ) -> dict[str, float]:
     """`archer.actor_update.actor_step` with per-token residual weights, then one step of Ṽ on the
     same utterances. Same arguments, plus the token baseline; returns `actor/...` metrics."""
-    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline)
+    states, fresh, adv = sampled_advantages(policy, critic, states, samples_per_state, baseline, reward_scale)
     state_ids = policy.encode_states(states)
 
     # Ṽ(s, a_<t): predicted first, used as the baseline, then regressed to A on this batch.

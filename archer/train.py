@@ -187,6 +187,7 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
                 kl_coef=cfg.archer.kl_coef,
                 samples_per_state=cfg.archer.actor_samples,
                 baseline=cfg.archer.baseline,
+                reward_scale=cfg.archer.reward_scale,
             )
         )
     learner.policy.model.eval()

@@ -75,3 +75,6 @@ def test_centered_baseline_subtracts_the_batch_mean_of_the_paper_advantage(polic
     assert abs(float(paper.mean())) > 1e-3  # the paper's A has a batch-level offset here ...
     torch.testing.assert_close(centered, paper - paper.mean())  # ... that the centered one removes
     assert abs(float(centered.mean())) < 1e-6
+    torch.manual_seed(0)
+    _, _, unscaled = sampled_advantages(policy, critic, states, 1, "v", reward_scale=0.01)
+    torch.testing.assert_close(unscaled, paper * 100)  # a scaled critic's advantages back in game units
