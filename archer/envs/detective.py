@@ -336,7 +336,28 @@ class DetectiveEnv(TextEnv):
             state = self.frotz.get_state()
             frotz.reset()
             frotz.set_state(state)
-        return [max(acts, key=util.verb_usage_count) for acts in by_effect.values()]
+        chosen = [max(acts, key=util.verb_usage_count) for acts in by_effect.values()]
+        return self._changing(chosen)
+
+    def _changing(self, actions: list[str]) -> list[str]:
+        """The actions that change the world hash or the score, or end the story.
+
+        The C filter groups by a wider memory diff, which lets some refused moves through (at
+        "Outside", "north" answers "You can't go north from here!" and changes nothing): a greedy
+        policy that picked one repeated it for the rest of the game."""
+        frotz, state = self.frotz, self.frotz.get_state()
+        world, score = frotz.get_world_state_hash(), frotz.get_score()
+        kept = []
+        for action in actions:
+            frotz.set_state(state)
+            frotz.step(action)
+            ended = frotz.game_over() or frotz.victory() or frotz._emulator_halted()
+            if ended or frotz.get_world_state_hash() != world or frotz.get_score() != score:
+                kept.append(action)
+        if frotz._emulator_halted():
+            frotz.reset()
+        frotz.set_state(state)
+        return kept
 
     # --------------------------------------------------------------------------------- helpers
     def walkthrough(self) -> list[str]:
