@@ -52,9 +52,19 @@ def init_from_launcher() -> None:
     import os
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        import atexit
+
         from accelerate import PartialState
 
         PartialState()
+        # Leave the group before the interpreter tears down: gloo's threads outliving it aborted a
+        # rank at exit ("terminate called without an active exception") on a loaded 2-core machine.
+        atexit.register(_leave_group)
+
+
+def _leave_group() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def local_device() -> str | None:
