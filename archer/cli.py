@@ -101,7 +101,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from archer.checkpoint import find_checkpoint, load_checkpoint
     from archer.config import apply_overrides, from_dict
     from archer.envs import make_env
-    from archer.errors import UserError
     from archer.evaluate import evaluate
     from archer.models.build import resolve_device
     from archer.train import restore_policy

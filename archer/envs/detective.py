@@ -204,9 +204,7 @@ class DetectiveEnv(TextEnv):
         # same emulator RNG in every copy, so copies start identical), and valid actions are computed in
         # this thread without a pool and cached, so the start's list is computed once for all copies.
         # A snapshot does not clear the interpreter's "halted" flag, so a halted copy is restarted first.
-        if self.frotz._emulator_halted():
-            self.frotz.reset()
-        self.frotz.set_state(self.story.start_state)
+        self._restore(self.story.start_state)
         self.turn, self.score, self.finished = 0, self.story.start_score, False
         self.observation = self._observe("", _clean(self.story.intro))
         return self.observation, {"turn": 0, "score": self.score, "seed": seed}
@@ -251,7 +249,7 @@ class DetectiveEnv(TextEnv):
         if action:
             lines.append(f"Last action: {action}")
         lines.append(f"Response: {response}")
-        if self.frotz.game_over() or self.frotz.victory() or self.frotz._emulator_halted():
+        if self._story_over():
             lines.append("The story has ended.")
             return "\n".join(lines) + "\n"
         look, inventory = self._look_and_inventory()
@@ -326,16 +324,14 @@ class DetectiveEnv(TextEnv):
     def _compute_valid_actions(self) -> list[str]:
         util = _jericho_util()
         frotz = self.frotz
-        if frotz.game_over() or frotz.victory() or frotz._emulator_halted():
+        if self._story_over():
             return []
         names = frotz._score_object_names(self._interactive_objects())
         candidates = frotz.act_gen.generate_actions(names)
         # use_parallel=False: no process pool per copy (see reset); the ctypes filter runs in C.
         by_effect = frotz._filter_candidate_actions(candidates, use_ctypes=True, use_parallel=False)
         if frotz._emulator_halted():  # a candidate like "quit" halted the copy: start it afresh
-            state = self.frotz.get_state()
-            frotz.reset()
-            frotz.set_state(state)
+            self._restore(frotz.get_state())
         chosen = [max(acts, key=util.verb_usage_count) for acts in by_effect.values()]
         return self._changing(chosen)
 
@@ -351,13 +347,19 @@ class DetectiveEnv(TextEnv):
         for action in actions:
             frotz.set_state(state)
             frotz.step(action)
-            ended = frotz.game_over() or frotz.victory() or frotz._emulator_halted()
-            if ended or frotz.get_world_state_hash() != world or frotz.get_score() != score:
+            if self._story_over() or frotz.get_world_state_hash() != world or frotz.get_score() != score:
                 kept.append(action)
-        if frotz._emulator_halted():
-            frotz.reset()
-        frotz.set_state(state)
+        self._restore(state)
         return kept
+
+    def _story_over(self) -> bool:
+        return bool(self.frotz.game_over() or self.frotz.victory() or self.frotz._emulator_halted())
+
+    def _restore(self, state: object) -> None:
+        """Back to `state`; a halted interpreter is restarted first (a snapshot does not clear the flag)."""
+        if self.frotz._emulator_halted():
+            self.frotz.reset()
+        self.frotz.set_state(state)
 
     # --------------------------------------------------------------------------------- helpers
     def walkthrough(self) -> list[str]:

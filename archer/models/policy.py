@@ -184,9 +184,9 @@ class Policy:
             for i, table in enumerate(tables):
                 allowed = table.get(tuple(generated[i])) if table else None
                 if allowed:  # keep only the tokens that continue a listed action
-                    keep = torch.full_like(logits[i], -float("inf"))
-                    keep[allowed] = 0.0
-                    logits[i] = logits[i] + keep
+                    kept = logits[i, allowed]
+                    logits[i] = -float("inf")
+                    logits[i, allowed] = kept
             if greedy:
                 token = logits.argmax(-1)
             else:

@@ -21,6 +21,7 @@ from archer.envs.webshop.search import tokenize
 DEFAULT_SKILL = 0.5
 
 _PRICE = re.compile(r",?\s*and price lower than ([0-9.]+) dollars\s*$")
+_PRODUCT_ID = re.compile(r"[A-Z0-9]{10}")
 _BUTTON = re.compile(r"^\s*\[(clicked button|button)\] (.*) \[(?:clicked button|button)_\]$")
 _OPENERS = re.compile(r"^(i need to buy|i need|i am looking for|i'm looking for|i want|i would like|find me|get me)\s+")
 
@@ -66,7 +67,7 @@ def page_choices(observation: str) -> list[str] | None:
         if not match:
             continue
         label = match.group(2)
-        kept = line.startswith("  [") or re.fullmatch(r"[A-Z0-9]{10}", label)
+        kept = line.startswith("  [") or _PRODUCT_ID.fullmatch(label)
         choice = f"click[{label if kept else label.lower()}]"
         if choice not in out:
             out.append(choice)
@@ -121,7 +122,7 @@ class ScriptedPlayer(_ScriptedPlayerBase):
         candidates: list[tuple[float, str]] = []
         for i, line in enumerate(lines):
             match = _BUTTON.match(line)
-            if not match or not re.fullmatch(r"[A-Z0-9]{10}", match.group(2)):
+            if not match or not _PRODUCT_ID.fullmatch(match.group(2)):
                 continue
             title = lines[i + 1] if i + 1 < len(lines) else ""
             price_line = lines[i + 2] if i + 2 < len(lines) else ""
