@@ -1,4 +1,5 @@
 import random
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings
@@ -48,6 +49,15 @@ def test_rewards_termination_and_truncation():
     assert (r, term, trunc, info["success"]) == (-1.0, False, True, False)
     with pytest.raises(RuntimeError):
         env.step("Is it 2?")
+
+
+def test_each_block_of_n_seeds_hides_every_number_once():
+    env = GuessNumberEnv(n=16)
+    held_out = Counter(env.reset(seed=1_000_000 + i)[1]["number"] for i in range(64))
+    assert held_out == Counter({k: 4 for k in range(1, 17)})  # the 64 eval games: each number 4 times
+    orders = [[env.reset(seed=16 * b + i)[1]["number"] for i in range(16)] for b in range(3)]
+    assert all(sorted(o) == list(range(1, 17)) for o in orders)
+    assert len({tuple(o) for o in orders}) == 3  # a different order in each block
 
 
 def test_seeded_determinism():
