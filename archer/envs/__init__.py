@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv, clean_action
+from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv, WordQuery, clean_action
 from archer.errors import UserError
 
 if TYPE_CHECKING:
@@ -90,12 +90,12 @@ def make_env(cfg: EnvConfig) -> TextEnv:
     raise UserError(f"unknown environment {cfg.name!r}; choose one of: {', '.join(ENV_NAMES)}")
 
 
-def action_choices(cfg: EnvConfig) -> Callable[[str], list[str] | None] | None:
+def action_choices(cfg: EnvConfig) -> Callable[[str], list[str] | WordQuery | None] | None:
     """How to read, from an observation alone, the actions the game lists as valid (None: it lists none).
 
     Detective (with `env.valid_actions`) and TextWorld show a "Valid actions:" line; WebShop shows
-    its buttons (its search box is free text). A policy with `policy.choose_from=auto` samples
-    only from these lists (`archer.models.policy`)."""
+    its buttons, and its search box takes the instruction's words (a `WordQuery`). A policy with
+    `policy.choose_from=auto` samples only from these (`archer.models.policy`)."""
     if cfg.name == "detective" and cfg.valid_actions or cfg.name == "textworld":
         from archer.envs.detective import observed_valid_actions
 

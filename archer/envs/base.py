@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 StepResult = tuple[str, float, bool, bool, dict[str, Any]]
@@ -40,6 +41,20 @@ def clean_action(action: object) -> str:
     text = text[:MAX_ACTION_CHARS]
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class WordQuery:
+    """A free-text action whose words must come from a given list: `opening` + words + `closing`.
+
+    WebShop's search box: `search[` + words of the instruction, separated by single spaces, in any
+    order and number (at least one) + `]`. Where a game's list of choices (`archer.envs.action_choices`)
+    is a WordQuery instead of a list of actions, `policy.choose_from=auto` samples only such text.
+    """
+
+    opening: str
+    words: tuple[str, ...]
+    closing: str
 
 
 class TextEnv(ABC):

@@ -12,8 +12,11 @@ Choosing among valid actions: where a game lists what it accepts (Detective's an
 valid actions, WebShop's buttons), `choices` maps a state to that list and sampling is confined
 to it token by token: at each step only tokens that continue some listed action (up to its
 newline) keep their logits, so a sampled or greedy utterance is always one of them, spelled as
-listed, and its probability is the LM's own renormalised over the list's prefixes. States for
-which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is unchanged.
+listed, and its probability is the LM's own renormalised over the list's prefixes. Where
+`choices` gives a `WordQuery` instead (WebShop's search box), the utterance is confined to its
+opening, then words of its list (whole words, single spaces), then its closing (`WordGrammar`).
+States for which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is
+unchanged.
 
 Precision and LoRA (docs/gpu.md): every forward runs under `autocast(compute_dtype)`; a policy
 made with `adapters=False` runs its (peft) model with the adapters switched off, which is how the
@@ -32,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from archer.envs.base import WordQuery
 from archer.models.tokenizer import newline_token_ids
 
 
@@ -72,6 +76,75 @@ def prefix_table(sequences: list[list[int]]) -> dict[tuple[int, ...], list[int]]
     return table
 
 
+class ListedActions:
+    """Sampling confined to listed actions: `allowed` looks up the tokens that may follow."""
+
+    def __init__(self, sequences: list[list[int]]) -> None:
+        self.table = prefix_table(sequences)
+
+    def allowed(self, generated: list[int]) -> list[int] | None:
+        return self.table.get(tuple(generated))
+
+
+class WordGrammar:
+    """Sampling confined to opening + word (+ " " word)* + closing + newline, words from a list.
+
+    Token ids come from encoding the pieces separately, which is how a byte-level BPE with
+    GPT-2's pre-tokenizer splits the whole text too: "search[office chair]" -> search, [, of,
+    fice, " chair", ], newline. The first word is spelled without a leading space, the others
+    with one; a word may continue with a token that starts no new word, end with one that does.
+    """
+
+    def __init__(
+        self, query: WordQuery, encode: Callable[[str], list[int]], newline: list[int], max_tokens: int
+    ) -> None:
+        words = sorted(set(query.words))
+        self.opening = encode(query.opening)
+        self.closing = encode(query.closing)
+        self.newline = newline
+        self.first = prefix_table([encode(w) for w in words])
+        self.first_words = {tuple(encode(w)) for w in words}
+        self.later = prefix_table([encode(" " + w) for w in words])
+        self.later_words = {tuple(encode(" " + w)) for w in words}
+        # A word may start only while the longest word, the closing and the newline still fit.
+        self.max_tokens = max_tokens
+        self.room_for_word = max(map(len, self.first_words | self.later_words)) + len(self.closing) + len(newline)
+
+    def allowed(self, generated: list[int]) -> list[int] | None:
+        n = len(self.opening)
+        if generated[:n] != self.opening[: len(generated)]:
+            return None  # off the grammar (cannot happen when sampled with it): generate freely
+        if len(generated) < n:
+            return [self.opening[len(generated)]]
+        word: tuple[int, ...] = ()  # tokens of the word being spelled
+        table, complete = self.first, self.first_words
+        closed = 0  # closing tokens emitted
+        for token in generated[n:]:
+            continues = token in table.get(word, [])
+            if closed:
+                if closed == len(self.closing) or token != self.closing[closed]:
+                    return None
+                closed += 1
+            elif word in complete and not continues and token == self.closing[0]:
+                closed = 1
+            elif word in complete and not continues and token in self.later.get((), []):
+                word, table, complete = (token,), self.later, self.later_words  # the next word starts
+            elif continues:
+                word += (token,)
+            else:
+                return None
+        if closed == len(self.closing):
+            return self.newline
+        if closed:
+            return [self.closing[closed]]
+        room = self.max_tokens - len(generated) >= self.room_for_word
+        options = list(table.get(word, [])) if word or room else []
+        if word in complete:  # the word may end here: the next word (if it fits) or the closing follows
+            options += [t for t in self.later.get((), []) if t not in options] if room else []
+            options.append(self.closing[0])
+        return options or None
+
+
 def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
     """Mixed precision for the forwards inside: none for float32 (or None), else torch.autocast."""
     if dtype is None or dtype == torch.float32:
@@ -102,7 +175,7 @@ class Policy:
         max_state_tokens: int | None = None,
         compute_dtype: torch.dtype | None = None,
         adapters: bool = True,
-        choices: Callable[[str], list[str] | None] | None = None,
+        choices: Callable[[str], list[str] | WordQuery | None] | None = None,
     ) -> None:
         self.model = model
         self.choices = choices  # state -> the actions it accepts (sampling keeps to them), or None
@@ -174,16 +247,16 @@ class Policy:
         cache, logits = getattr(out, self._cache_arg), out.logits[:, -1, :]  # logits: [B, V]
         next_pos = pos[:, -1] + 1  # [B]
         batch = len(states)
-        tables = self._choice_tables(states)
+        constraints = self._constraints(states)
         generated: list[list[int]] = [[] for _ in range(batch)]
         finished = torch.zeros(batch, dtype=torch.bool, device=self.device)
         stop = torch.tensor(sorted(self.stop_ids), device=self.device)
         for _ in range(self.max_new_tokens):
             if self.pad_id != self.tokenizer.eos_token_id:
                 logits[:, self.pad_id] = -float("inf")  # padding is never an utterance token
-            for i, table in enumerate(tables):
-                allowed = table.get(tuple(generated[i])) if table else None
-                if allowed:  # keep only the tokens that continue a listed action
+            for i, constraint in enumerate(constraints):
+                allowed = constraint.allowed(generated[i]) if constraint else None
+                if allowed:  # keep only the tokens that continue a listed action (or the query grammar)
                     kept = logits[i, allowed]
                     logits[i] = -float("inf")
                     logits[i, allowed] = kept
@@ -210,15 +283,25 @@ class Policy:
             next_pos = next_pos + 1
         return Utterances([self.decode_action(g) for g in generated], generated)
 
-    def _choice_tables(self, states: list[str]) -> list[dict[tuple[int, ...], list[int]] | None]:
-        """Per state, the prefix table of the actions it accepts (None: free generation)."""
+    def _constraints(self, states: list[str]) -> list[ListedActions | WordGrammar | None]:
+        """Per state, what sampling keeps to: its listed actions, its query grammar, or None (free)."""
         if self.choices is None:
             return [None] * len(states)
-        tables: list[dict[tuple[int, ...], list[int]] | None] = []
+        out: list[ListedActions | WordGrammar | None] = []
         for state in states:
             listed = self.choices(state)
-            tables.append(prefix_table(self.encode_actions(listed)) if listed else None)
-        return tables
+            if isinstance(listed, WordQuery):
+                out.append(
+                    WordGrammar(listed, self._encode_piece, self._encode_piece("\n")[:1], self.max_new_tokens)
+                    if listed.words
+                    else None
+                )
+            else:
+                out.append(ListedActions(self.encode_actions(listed)) if listed else None)
+        return out
+
+    def _encode_piece(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     # ------------------------------------------------------------------ scoring
 

@@ -58,7 +58,13 @@ def test_greedy_sampling_equals_unpadded_argmax(policy: Policy):
 def test_prefix_table_lists_each_prefixs_next_tokens():
     from archer.models.policy import prefix_table
 
-    assert prefix_table([[1, 2, 9], [1, 3, 9], [4, 9]]) == {(): [1, 4], (1,): [2, 3], (1, 2): [9], (1, 3): [9], (4,): [9]}
+    assert prefix_table([[1, 2, 9], [1, 3, 9], [4, 9]]) == {
+        (): [1, 4],
+        (1,): [2, 3],
+        (1, 2): [9],
+        (1, 3): [9],
+        (4,): [9],
+    }
 
 
 def test_sampling_keeps_to_the_listed_actions_and_leaves_unlisted_states_free(policy: Policy):
@@ -79,5 +85,29 @@ def test_sampling_keeps_to_the_listed_actions_and_leaves_unlisted_states_free(po
         assert len(seen) >= 2  # sampling, not a fixed pick
         policy.choices = lambda state: ["Is it 7?"]
         assert policy.sample(STATES, greedy=True).texts == ["Is it 7?", "Is it 7?"]
+    finally:
+        policy.choices = None
+
+
+def test_word_query_sampling_spells_only_the_given_words(policy: Policy):
+    import re
+
+    from archer.envs.base import WordQuery
+    from archer.models.policy import WordGrammar
+
+    query = WordQuery("search[", ("greater", "than", "7", "seven"), "]")
+    language = re.compile(r"^search\[(greater|than|7|seven)( (greater|than|7|seven))*\]$")
+    grammar = WordGrammar(query, policy._encode_piece, policy._encode_piece("\n")[:1], max_tokens=40)
+    spelled = policy.encode_actions(["search[seven greater than 7]"])[0]  # as a whole, with its newline
+    assert all(spelled[k] in grammar.allowed(spelled[:k]) for k in range(len(spelled)))
+    assert grammar.allowed(policy._encode_piece("search[sev")) is not None  # inside a word
+    policy.choices = lambda state: query if state == STATES[0] else None
+    policy.max_new_tokens = 16  # the grammar closes the query before the tokens run out
+    try:
+        assert language.match(policy.sample(STATES, greedy=True).texts[0])
+        torch.manual_seed(0)
+        texts = [t for _ in range(10) for t in policy.sample([STATES[0]] * 4).texts]
+        assert all(language.match(t) for t in texts), [t for t in texts if not language.match(t)]
+        assert len(set(texts)) >= 5  # sampling, not a fixed pick
     finally:
         policy.choices = None

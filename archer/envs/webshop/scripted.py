@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from archer.envs.base import ScriptedPlayer as _ScriptedPlayerBase
+from archer.envs.base import WordQuery
 from archer.envs.webshop.pages import INVALID
 from archer.envs.webshop.search import tokenize
 
@@ -54,12 +55,17 @@ def page_kind(page: str) -> str:
     return "sub"
 
 
-def page_choices(observation: str) -> list[str] | None:
+def page_choices(observation: str) -> list[str] | WordQuery | None:
     """Every click the current page accepts, spelled as the scripted shopper spells it (product ids
-    and option values as shown, other buttons lower-cased); None on the search page, whose
-    `search[...]` is free text. The policy keeps to this list with `policy.choose_from=auto`."""
-    _, page, _ = split_observation(observation)
-    if page_kind(page) in ("search", "done"):
+    and option values as shown, other buttons lower-cased). On the search page: a `WordQuery`,
+    `search[` + words of the instruction (lower-cased, no stop words, any order and number) + `]`,
+    which holds every query the scripted shopper makes. The policy keeps to these with
+    `policy.choose_from=auto`."""
+    instruction, page, _ = split_observation(observation)
+    kind = page_kind(page)
+    if kind == "search":
+        return WordQuery("search[", tuple(dict.fromkeys(tokenize(instruction))), "]")
+    if kind == "done":
         return None
     out: list[str] = []
     for line in page.split("\n"):

@@ -10,6 +10,7 @@ import pytest
 
 from archer.config import Config
 from archer.envs import make_env, make_scripted_player
+from archer.envs.base import WordQuery
 from archer.envs.webshop import RandomClicker, ScriptedPlayer, WebShopEnv
 from archer.envs.webshop.env import goal_of_seed
 from archer.envs.webshop.pages import INVALID
@@ -126,7 +127,12 @@ def test_page_choices_are_the_page_clicks_and_the_scripted_shoppers_spelling():
     env = WebShopEnv(products=SIZE)
     player = ScriptedPlayer(skill=1.0, seed=0)
     obs, _ = env.reset(seed=3)
-    assert page_choices(obs) is None  # the search page: search[...] is free text
+    query = page_choices(obs)  # the search page: search[ + the instruction's words + ]
+    assert isinstance(query, WordQuery) and (query.opening, query.closing) == ("search[", "]")
+    instruction = obs.rsplit("Instruction:\n", 1)[1].lower()
+    assert query.words and all(re.search(rf"\b{re.escape(w)}\b", instruction) for w in query.words)
+    scripted = player.act(obs)
+    assert scripted.startswith("search[") and set(scripted[7:-1].split()) <= set(query.words)
     seen_results = seen_item = False
     while True:
         choices = page_choices(obs)
@@ -137,7 +143,7 @@ def test_page_choices_are_the_page_clicks_and_the_scripted_shoppers_spelling():
             seen_results |= session.page.kind == "results"
             seen_item |= session.page.kind == "item"
         action = player.act(obs)
-        assert choices is None or action in choices  # the demonstrations stay inside the list
+        assert choices is None or isinstance(choices, WordQuery) or action in choices  # demos stay inside the list
         obs, _, terminated, truncated, info = env.step(action)
         assert info["valid"]
         if terminated or truncated:
