@@ -110,11 +110,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     cfg = from_dict(state["config"])
     if args.device:
         cfg.run.device = args.device
-    playable = ("policy.choose_from=", "policy.temperature=")
+    playable = ("policy.choose_from=", "policy.temperature=", "run.threads=", "run.device=")
     for override in args.overrides:
         if not (override.startswith("env.") or override.startswith(playable)):
             raise UserError(f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}")
     cfg = apply_overrides(cfg, args.overrides).validate()
+    if cfg.run.threads:
+        torch.set_num_threads(cfg.run.threads)
     policy = restore_policy(cfg, state, path.parent, resolve_device(cfg.run.device))
     torch.manual_seed(args.seed)
     first_seed = cfg.eval.seed if args.first_seed is None else args.first_seed
