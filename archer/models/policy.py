@@ -14,7 +14,8 @@ to it token by token: at each step only tokens that continue some listed action 
 newline) keep their logits, so a sampled or greedy utterance is always one of them, spelled as
 listed, and its probability is the LM's own renormalised over the list's prefixes. Where
 `choices` gives a `WordQuery` instead (WebShop's search box), the utterance is confined to its
-opening, then words of its list (whole words, single spaces), then its closing (`WordGrammar`).
+opening, then words of its list (whole words, each at most once, single spaces), then its
+closing (`WordGrammar`).
 States for which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is
 unchanged.
 
@@ -87,7 +88,7 @@ class ListedActions:
 
 
 class WordGrammar:
-    """Sampling confined to opening + word (+ " " word)* + closing + newline, words from a list.
+    """Sampling confined to opening + word (+ " " word)* + closing + newline: listed words, each once.
 
     Token ids come from encoding the pieces separately, which is how a byte-level BPE with
     GPT-2's pre-tokenizer splits the whole text too: "search[office chair]" -> search, [, of,
@@ -98,17 +99,26 @@ class WordGrammar:
     def __init__(
         self, query: WordQuery, encode: Callable[[str], list[int]], newline: list[int], max_tokens: int
     ) -> None:
-        words = sorted(set(query.words))
+        words = list(dict.fromkeys(query.words))
         self.opening = encode(query.opening)
         self.closing = encode(query.closing)
         self.newline = newline
-        self.first = prefix_table([encode(w) for w in words])
-        self.first_words = {tuple(encode(w)) for w in words}
-        self.later = prefix_table([encode(" " + w) for w in words])
-        self.later_words = {tuple(encode(" " + w)) for w in words}
+        self.first = [tuple(encode(w)) for w in words]  # word i's tokens at the start of the query
+        self.later = [tuple(encode(" " + w)) for w in words]  # ... and after a space
         # A word may start only while the longest word, the closing and the newline still fit.
         self.max_tokens = max_tokens
-        self.room_for_word = max(map(len, self.first_words | self.later_words)) + len(self.closing) + len(newline)
+        self.room_for_word = max(map(len, self.first + self.later)) + len(self.closing) + len(newline)
+
+    @staticmethod
+    def _next(word: tuple[int, ...], forms: list[tuple[int, ...]], unused: set[int]) -> list[int]:
+        """Tokens that extend `word` toward some unused word's spelling in `forms`."""
+        k = len(word)
+        return list(dict.fromkeys(forms[i][k] for i in unused if len(forms[i]) > k and forms[i][:k] == word))
+
+    @staticmethod
+    def _whole(word: tuple[int, ...], forms: list[tuple[int, ...]], unused: set[int]) -> int | None:
+        """The unused word that `word` spells exactly, if any."""
+        return next((i for i in unused if forms[i] == word), None)
 
     def allowed(self, generated: list[int]) -> list[int] | None:
         n = len(self.opening)
@@ -116,19 +126,22 @@ class WordGrammar:
             return None  # off the grammar (cannot happen when sampled with it): generate freely
         if len(generated) < n:
             return [self.opening[len(generated)]]
+        unused = set(range(len(self.first)))
         word: tuple[int, ...] = ()  # tokens of the word being spelled
-        table, complete = self.first, self.first_words
+        forms = self.first
         closed = 0  # closing tokens emitted
         for token in generated[n:]:
-            continues = token in table.get(word, [])
+            continues = token in self._next(word, forms, unused)
+            whole = None if continues else self._whole(word, forms, unused)
             if closed:
                 if closed == len(self.closing) or token != self.closing[closed]:
                     return None
                 closed += 1
-            elif word in complete and not continues and token == self.closing[0]:
+            elif whole is not None and token == self.closing[0]:
                 closed = 1
-            elif word in complete and not continues and token in self.later.get((), []):
-                word, table, complete = (token,), self.later, self.later_words  # the next word starts
+            elif whole is not None and token in self._next((), self.later, unused - {whole}):
+                unused.discard(whole)  # the word is spent; the next one starts
+                word, forms = (token,), self.later
             elif continues:
                 word += (token,)
             else:
@@ -138,9 +151,10 @@ class WordGrammar:
         if closed:
             return [self.closing[closed]]
         room = self.max_tokens - len(generated) >= self.room_for_word
-        options = list(table.get(word, [])) if word or room else []
-        if word in complete:  # the word may end here: the next word (if it fits) or the closing follows
-            options += [t for t in self.later.get((), []) if t not in options] if room else []
+        options = self._next(word, forms, unused) if word or room else []
+        whole = self._whole(word, forms, unused)
+        if whole is not None:  # the word may end here: another word (if it fits) or the closing follows
+            options += [t for t in self._next((), self.later, unused - {whole}) if t not in options] if room else []
             options.append(self.closing[0])
         return options or None
 

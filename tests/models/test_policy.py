@@ -101,6 +101,9 @@ def test_word_query_sampling_spells_only_the_given_words(policy: Policy):
     spelled = policy.encode_actions(["search[seven greater than 7]"])[0]  # as a whole, with its newline
     assert all(spelled[k] in grammar.allowed(spelled[:k]) for k in range(len(spelled)))
     assert grammar.allowed(policy._encode_piece("search[sev")) is not None  # inside a word
+    again = policy._encode_piece("search[than")
+    assert not set(grammar.allowed(again)) & set(policy._encode_piece(" than"))  # each word once
+    assert grammar.allowed(again + policy._encode_piece(" than")) is None  # off the grammar
     policy.choices = lambda state: query if state == STATES[0] else None
     policy.max_new_tokens = 16  # the grammar closes the query before the tokens run out
     try:
@@ -108,6 +111,7 @@ def test_word_query_sampling_spells_only_the_given_words(policy: Policy):
         torch.manual_seed(0)
         texts = [t for _ in range(10) for t in policy.sample([STATES[0]] * 4).texts]
         assert all(language.match(t) for t in texts), [t for t in texts if not language.match(t)]
+        assert all(len(set(t[7:-1].split())) == len(t[7:-1].split()) for t in texts)  # no word twice
         assert len(set(texts)) >= 5  # sampling, not a fixed pick
     finally:
         policy.choices = None

@@ -58,7 +58,7 @@ def page_kind(page: str) -> str:
 def page_choices(observation: str) -> list[str] | WordQuery | None:
     """Every click the current page accepts, spelled as the scripted shopper spells it (product ids
     and option values as shown, other buttons lower-cased). On the search page: a `WordQuery`,
-    `search[` + words of the instruction (lower-cased, no stop words, any order and number) + `]`,
+    `search[` + words of the instruction (lower-cased, no stop words, each at most once, any order) + `]`,
     which holds every query the scripted shopper makes. The policy keeps to these with
     `policy.choose_from=auto`."""
     instruction, page, _ = split_observation(observation)
