@@ -12,10 +12,12 @@ Extra `section.key=value` arguments override configs/guess_number.yaml. Results 
 every seed's numbers, the machine and the wall time; nothing is asserted about speed here.
 
 Exact greedy returns: a greedy policy sees nothing but the answers about its hidden number, so
-its expected return is the mean over the n numbers of one game each, with no sampling noise (the
-64 held-out games only sample the numbers, hence their standard error). Each seed's row holds it
-for the BC start, the final policy and the kept-best one (`*_exact`); `--score RUN [RUN ...]`
-computes it for the policy files of finished runs (bc_policy.pt, best_policy.pt, checkpoint.pt).
+its expected return is the mean over the n numbers of one game each, with no sampling noise. The
+held-out games now hide each number equally often (guess_number's seeds are stratified), so for
+n dividing 64 the logged greedy return equals it; runs made before that change sampled the
+numbers unevenly. Each seed's row holds it for the BC start, the final policy and the kept-best
+one (`*_exact`); `--score RUN [RUN ...]` computes it for the policy files of finished runs
+(bc_policy.pt, best_policy.pt, checkpoint.pt).
 
     python benchmarks/guess_number_learning.py --score runs/keep/guess_number-seed0-*
 """
