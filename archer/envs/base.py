@@ -47,10 +47,10 @@ def clean_action(action: object) -> str:
 class WordQuery:
     """A free-text action whose words must come from a given list: `opening` + words + `closing`.
 
-    WebShop's search box: `search[` + words of the instruction, separated by single spaces, each at
-    most once, in any order (at least one) + `]`. Where a game's list of choices
-    (`archer.envs.action_choices`) is a WordQuery instead of a list of actions,
-    `policy.choose_from=auto` samples only such text.
+    Each listed word may be used once (a word listed twice, twice). WebShop's search box:
+    `search[` + words of the instruction, separated by single spaces, in any order (at least one)
+    + `]`. Where a game's list of choices (`archer.envs.action_choices`) is a WordQuery instead of
+    a list of actions, `policy.choose_from=auto` samples only such text.
     """
 
     opening: str

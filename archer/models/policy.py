@@ -14,7 +14,7 @@ to it token by token: at each step only tokens that continue some listed action 
 newline) keep their logits, so a sampled or greedy utterance is always one of them, spelled as
 listed, and its probability is the LM's own renormalised over the list's prefixes. Where
 `choices` gives a `WordQuery` instead (WebShop's search box), the utterance is confined to its
-opening, then words of its list (whole words, each at most once, single spaces), then its
+opening, then words of its list (whole words, each as often as listed, single spaces), then its
 closing (`WordGrammar`).
 States for which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is
 unchanged.
@@ -88,7 +88,7 @@ class ListedActions:
 
 
 class WordGrammar:
-    """Sampling confined to opening + word (+ " " word)* + closing + newline: listed words, each once.
+    """Sampling confined to opening + word (+ " " word)* + closing + newline: each listed word once.
 
     Token ids come from encoding the pieces separately, which is how a byte-level BPE with
     GPT-2's pre-tokenizer splits the whole text too: "search[office chair]" -> search, [, of,
@@ -99,7 +99,7 @@ class WordGrammar:
     def __init__(
         self, query: WordQuery, encode: Callable[[str], list[int]], newline: list[int], max_tokens: int
     ) -> None:
-        words = list(dict.fromkeys(query.words))
+        words = list(query.words)  # a word listed k times may be used k times
         self.opening = encode(query.opening)
         self.closing = encode(query.closing)
         self.newline = newline
