@@ -15,9 +15,8 @@ newline) keep their logits, so a sampled or greedy utterance is always one of th
 listed, and its probability is the LM's own renormalised over the list's prefixes. Where
 `choices` gives a `WordQuery` instead (WebShop's search box), the utterance is confined to its
 opening, then words of its list (whole words, each as often as listed, single spaces), then its
-closing (`WordGrammar`).
-States for which `choices` gives nothing are generated freely. Scoring (`token_log_probs`) is
-unchanged.
+closing (`WordGrammar`). States for which `choices` gives nothing are generated freely.
+Scoring (`token_log_probs`) is unchanged.
 
 Precision and LoRA (docs/gpu.md): every forward runs under `autocast(compute_dtype)`; a policy
 made with `adapters=False` runs its (peft) model with the adapters switched off, which is how the
@@ -131,13 +130,14 @@ class WordGrammar:
         forms = self.first
         closed = 0  # closing tokens emitted
         for token in generated[n:]:
-            continues = token in self._next(word, forms, unused)
-            whole = None if continues else self._whole(word, forms, unused)
-            if closed:
+            if closed:  # inside the closing: only its next token may follow
                 if closed == len(self.closing) or token != self.closing[closed]:
                     return None
                 closed += 1
-            elif whole is not None and token == self.closing[0]:
+                continue
+            continues = token in self._next(word, forms, unused)
+            whole = None if continues else self._whole(word, forms, unused)
+            if whole is not None and token == self.closing[0]:
                 closed = 1
             elif whole is not None and token in self._next((), self.later, unused - {whole}):
                 unused.discard(whole)  # the word is spent; the next one starts

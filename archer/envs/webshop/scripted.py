@@ -59,8 +59,8 @@ def page_choices(observation: str) -> list[str] | WordQuery | None:
     """Every click the current page accepts, spelled as the scripted shopper spells it (product ids
     and option values as shown, other buttons lower-cased). On the search page: a `WordQuery`,
     `search[` + words of the instruction (lower-cased, no stop words, any order, each as often as
-    the instruction has it) + `]`, which holds every query the scripted shopper makes. The policy keeps to these with
-    `policy.choose_from=auto`."""
+    the instruction has it) + `]`, which holds every query the scripted shopper makes. The policy
+    keeps to these with `policy.choose_from=auto`."""
     instruction, page, _ = split_observation(observation)
     kind = page_kind(page)
     if kind == "search":
