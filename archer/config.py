@@ -155,6 +155,11 @@ class ArcherConfig:
 
     iterations: int = _f(20, "rollout -> critic -> actor iterations")
     rollout_trajectories: int = _f(32, "games collected per iteration (sampling at policy.temperature)")
+    greedy_rollouts: int = _f(
+        0,
+        "of those games, how many are played greedily, as the evaluation plays: the critic and the actor then "
+        "also see the states where greedy play goes (its loops, say), which sampled games rarely reach",
+    )
     critic_updates: int = _f(20, "critic steps per iteration")
     actor_updates: int = _f(2, "actor steps per iteration (after the warm-up)")
     warmup_iterations: int = _f(0, "iterations in which only the critic learns")
@@ -340,6 +345,7 @@ class Config:
                 "env.webshop_goal_count",
                 "bc.epochs",
                 "bc.select_games",
+                "archer.greedy_rollouts",
                 "archer.critic_updates",
                 "archer.actor_updates",
                 "archer.warmup_iterations",
@@ -356,6 +362,11 @@ class Config:
             raise UserError(f"env.name={self.env.name!r} is unknown; choose one of: {', '.join(ENV_NAMES)}")
         if self.env.demo_skill is not None and not 0 <= self.env.demo_skill <= 1:
             raise UserError(f"env.demo_skill={self.env.demo_skill} must lie in [0, 1]")
+        if self.archer.greedy_rollouts > self.archer.rollout_trajectories:
+            raise UserError(
+                f"archer.greedy_rollouts={self.archer.greedy_rollouts} exceeds archer.rollout_trajectories="
+                f"{self.archer.rollout_trajectories}; at most every game of an iteration can be greedy"
+            )
         if not 0 <= self.archer.gamma <= 1:
             raise UserError(f"archer.gamma={self.archer.gamma} must lie in [0, 1]")
         if not 0 < self.archer.tau <= 1:

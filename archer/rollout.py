@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from archer.envs.base import ScriptedPlayer, TextEnv, VectorTextEnv
-from archer.models.policy import Sampler
+from archer.models.policy import Sampler, Utterances
 from archer.trajectory import Game, Transition
 
 
@@ -21,8 +21,12 @@ def play_games(
     seeds: list[int],
     greedy: bool = False,
     token_ids: list[list[list[int]]] | None = None,
+    greedy_games: int = 0,
 ) -> list[Game]:
     """One game per seed (len(seeds) must equal len(venv)), played to the end by the policy.
+
+    The policy samples (or picks its most likely utterance everywhere if `greedy`); the first
+    `greedy_games` games are played greedily in either case, as an evaluation plays them.
 
     If `token_ids` is given (an empty list), it receives each game's generated token ids, one list
     per turn: the exact tokens sampled, which a re-tokenization of the text need not reproduce
@@ -33,7 +37,7 @@ def play_games(
         token_ids[:] = [[] for _ in seeds]
     while active := venv.active():
         states = [observations[i] for i in active]
-        sampled = policy.sample(states, greedy=greedy)
+        sampled = _act(policy, states, [greedy or i < greedy_games for i in active])
         actions = sampled.texts
         if token_ids is not None:
             for i, ids in zip(active, sampled.token_ids):
@@ -45,6 +49,20 @@ def play_games(
             if terminated or truncated:
                 games[i].success = bool(info.get("success", False))
     return games
+
+
+def _act(policy: Sampler, states: list[str], greedy: list[bool]) -> Utterances:
+    """One utterance per state, greedy where greedy[k] is set and sampled elsewhere (one call per kind)."""
+    if all(greedy) or not any(greedy):
+        return policy.sample(states, greedy=greedy[0])
+    texts: list[str] = [""] * len(states)
+    ids: list[list[int]] = [[] for _ in states]
+    for kind in (True, False):
+        rows = [k for k, g in enumerate(greedy) if g == kind]
+        part = policy.sample([states[k] for k in rows], greedy=kind)
+        for k, text, tokens in zip(rows, part.texts, part.token_ids):
+            texts[k], ids[k] = text, tokens
+    return Utterances(texts, ids)
 
 
 def play_scripted(env: TextEnv, player: ScriptedPlayer, seed: int) -> Game:

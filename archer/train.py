@@ -495,7 +495,8 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
 
         # 1. rollout: play games with the sampling policy
         seeds = [int(s) for s in learner.rng.integers(0, cfg.eval.seed, size=len(venv))]
-        games = gather_objects(play_games(learner.policy, venv, seeds))  # every process's games, rank order
+        greedy = share(cfg.archer.greedy_rollouts)[1]  # this process's greedy games (the first ones)
+        games = gather_objects(play_games(learner.policy, venv, seeds, greedy_games=greedy))  # all, rank order
         t_rollout = time.time()
 
         # 2. buffer: add the utterance-level transitions

@@ -43,6 +43,8 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("archer.actor_states=demos", "archer.actor_states='demos'"),
         ("policy.temperature=0", "temperature"),
         ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
+        ("archer.greedy_rollouts=40", "archer.greedy_rollouts=40 exceeds archer.rollout_trajectories=32"),
+        ("archer.greedy_rollouts=-1", "archer.greedy_rollouts=-1 must be >= 0"),
         ("gamma", "section.key=value"),
     ],
 )

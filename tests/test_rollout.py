@@ -31,3 +31,30 @@ def test_finished_games_leave_the_generation_batch():
     for g in games:  # each transition's next state is the following one's state
         for a, b in zip(g.turns, g.turns[1:]):
             assert a.next_observation == b.observation
+
+
+class TwoFacedPolicy:
+    """Asks "Is it 1?" when greedy and "Is it 2?" when sampling; records each call's (greedy, batch size)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[bool, int]] = []
+
+    def sample(self, states: list[str], greedy: bool = False) -> Utterances:
+        self.calls.append((greedy, len(states)))
+        text = "Is it 1?" if greedy else "Is it 2?"
+        return Utterances([text] * len(states), [[int(greedy)] for _ in states])
+
+
+def test_the_first_greedy_games_are_played_greedily_and_the_rest_sampled():
+    venv = VectorTextEnv([GuessNumberEnv(n=4, max_turns=3) for _ in range(5)])
+    policy = TwoFacedPolicy()
+    token_ids: list[list[list[int]]] = []
+    games = play_games(policy, venv, [0, 1, 2, 3, 4], token_ids=token_ids, greedy_games=2)  # type: ignore[arg-type]
+    assert [g.turns[0].action for g in games] == ["Is it 1?"] * 2 + ["Is it 2?"] * 3
+    assert all(t.action == games[i].turns[0].action for i in range(5) for t in games[i].turns)
+    assert [ids[0] for ids in token_ids] == [[1], [1], [0], [0], [0]]  # each game keeps its own tokens
+    assert policy.calls[0] == (True, 2) and policy.calls[1] == (False, 3)
+    # without greedy games one call per turn, as before
+    policy = TwoFacedPolicy()
+    play_games(policy, venv, [0, 1, 2, 3, 4])  # type: ignore[arg-type]
+    assert all(greedy is False for greedy, _ in policy.calls)
