@@ -182,6 +182,11 @@ class ArcherConfig:
     )
     actor_samples: int = _f(1, "utterances sampled per state in an actor step (the 'group' baseline needs >= 2)")
     kl_coef: float = _f(0.1, "weight of the KL penalty that keeps the actor near the BC policy (0 = off)")
+    actor_lr_decay: bool = _f(
+        False,
+        "decay the actor's learning rate linearly to 0 over the run (the larger of the shares of archer.iterations "
+        "and of run.max_env_samples spent), so the critic's noise moves a late policy less",
+    )
     actor_states: str = _f(
         "buffer",
         "where the actor's states come from: 'buffer' (the paper: the whole replay buffer, demonstrations "

@@ -172,6 +172,11 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
     if learner.token_baseline is not None:  # the same step with per-token residual weights
         step = functools.partial(actor_step_with_token_baseline, token_baseline=learner.token_baseline)
     n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
+    lr = cfg.archer.actor_lr
+    if cfg.archer.actor_lr_decay:  # linear to 0, by the share of the run spent before this iteration
+        lr *= 1.0 - run_spent(cfg, learner.iteration, learner.env_samples - rollout_transitions)
+    for group in learner.actor_opt.param_groups:
+        group["lr"] = lr
     newest = rollout_transitions if cfg.archer.actor_states == "rollout" else None
     learner.policy.model.train()
     for _ in range(cfg.archer.actor_updates):
@@ -191,7 +196,16 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
             )
         )
     learner.policy.model.eval()
-    return mean_over_processes(mean_metrics(rows))
+    return {**mean_over_processes(mean_metrics(rows)), "actor/lr": lr}
+
+
+def run_spent(cfg: Config, iterations: int, env_samples: int) -> float:
+    """Share of the run done, in [0, 1]: the larger of iterations / archer.iterations and
+    env_samples / run.max_env_samples (where a sample budget is set)."""
+    spent = iterations / max(1, cfg.archer.iterations)
+    if cfg.run.max_env_samples > 0:
+        spent = max(spent, env_samples / cfg.run.max_env_samples)
+    return min(1.0, spent)
 
 
 def run_eval(learner: Learner, cfg: Config, run_dir: Path, tag: str) -> EvalResult:

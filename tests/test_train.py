@@ -63,6 +63,24 @@ def test_actor_can_train_at_the_latest_rollouts_states(tmp_path: Path):
     assert rows[-1]["actor/loss"] == rows[-1]["actor/loss"]  # logged and not NaN
 
 
+def test_actor_lr_decays_linearly_to_zero_over_the_run(tmp_path: Path):
+    from archer.train import run_spent
+
+    cfg = load_config(None, ["archer.iterations=4", "run.max_env_samples=100"])
+    assert run_spent(cfg, 1, 10) == 0.25  # iterations lead
+    assert run_spent(cfg, 1, 50) == 0.5  # samples lead
+    assert run_spent(cfg, 4, 120) == 1.0  # never past the end
+    run(tmp_path, "d", "archer.iterations=2", "archer.actor_lr_decay=true", "archer.actor_lr=1e-4", "run.seed=1")
+    rows = [json.loads(line) for line in (tmp_path / "d" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["actor/lr"] for r in rows[1:]] == [1e-4, 5e-5]  # before iteration 1, half-way before iteration 2
+
+
+def test_a_run_with_greedy_rollouts_plays_all_its_games(tmp_path: Path):
+    run(tmp_path, "g", "archer.iterations=1", "archer.greedy_rollouts=2")
+    rows = [json.loads(line) for line in (tmp_path / "g" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["perf/games"] == load_run_config(tmp_path / "g").archer.rollout_trajectories
+
+
 def test_keep_best_keeps_the_policy_of_the_best_validation_return(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
     from archer.cli import main
 
