@@ -169,7 +169,8 @@ class ArcherConfig:
     reward_scale: float = _f(
         1.0,
         "the critic learns values of reward × this (e.g. 0.01 for Detective's 10-point rewards, so TD errors "
-        "stay near 1 and the clipped gradient still fits them); the actor's advantages and all returns stay in game units",
+        "stay near 1 and the clipped gradient still fits them); the actor's advantages and all returns stay in "
+        "game units",
     )
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
     critic_lr: float = _f(3e-4, "critic learning rate")
