@@ -3,7 +3,7 @@
     demonstrations -> tokenizer, policy -> behaviour cloning -> critic (+ target, + frozen BC
     reference) -> critic pre-training on the demonstrations -> evaluate the BC start ->
     for each iteration:
-        rollout: play `rollout_trajectories` games with the sampling policy
+        rollout: play `rollout_trajectories` games with the sampling policy (`greedy_rollouts` greedily)
         buffer:  add their utterance-level transitions
         critic:  `critic_updates` TD steps (each followed by the Polyak update of the target)
         actor:   `actor_updates` policy-gradient steps with the critic's advantage (after warm-up)
@@ -507,7 +507,7 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
         row: dict[str, Any] = {"iteration": it}
         t_it = time.time()
 
-        # 1. rollout: play games with the sampling policy
+        # 1. rollout: play games with the sampling policy (the first `greedy_rollouts` greedily)
         seeds = [int(s) for s in learner.rng.integers(0, cfg.eval.seed, size=len(venv))]
         greedy = share(cfg.archer.greedy_rollouts)[1]  # this process's greedy games (the first ones)
         games = gather_objects(play_games(learner.policy, venv, seeds, greedy_games=greedy))  # all, rank order
