@@ -12,13 +12,16 @@ A malformed question, a guess outside the interval or a comparison that splits n
 turn and leaves m unchanged: A = -1. If the actor cannot reach binary search (-4.0) or the
 optimum (-3.5) with exact advantages in a given number of steps, no critic will make it.
 
-Caveat (measured, see docs/results.md): optimal advantages are never positive, so the gradient
-only pushes down sampled utterances; at temperature 0.5 and lr 1e-4 the policy collapsed into
-malformed text after 40 steps. ArCHer's critic estimates the current policy's (centred)
-advantages; an exact version of those would need a DP over the LM policy itself.
+With the paper's baseline (`archer.baseline=v`) these advantages are never positive, so the
+gradient only pushes down sampled utterances (measured, see docs/results.md: at temperature 0.5
+and lr 1e-4 the policy collapsed into malformed text after 40 steps). With
+`archer.baseline=group archer.actor_samples=4` each sampled utterance's exact Q* is compared
+with its siblings' mean at the same state: centred advantages whose sign says which of the
+policy's own candidates is better, the fair test of the actor.
 
-    python benchmarks/guess_number_actor.py --bc-run runs/guess_number-bc --steps 300 --every 25
-    python benchmarks/guess_number_actor.py --bc-run RUN archer.actor_lr=1e-4 archer.kl_coef=0
+    python benchmarks/guess_number_actor.py --bc-run RUN/bc_policy.pt --steps 150 --every 25 \
+        archer.baseline=group archer.actor_samples=4
+    python benchmarks/guess_number_actor.py --bc-run RUN archer.actor_lr=1e-4 archer.kl_coef=0.1
 
 Results go to benchmarks/results/guess_number_actor.json with the machine and the settings.
 """
@@ -43,7 +46,7 @@ from archer.envs.guess_number import answer, candidates_from_transcript, optimal
 from archer.evaluate import evaluate
 from archer.rollout import play_games
 from archer.seeding import seed_everything
-from archer.train import restore_policy
+from archer.train import from_run_folder, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,7 +89,9 @@ class ExactCritic:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bc-run", type=Path, required=True, help="a run folder of `archer bc` on guess_number")
+    parser.add_argument(
+        "--bc-run", type=Path, required=True, help="a guess_number run folder or a policy file in one (bc_policy.pt)"
+    )
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--every", type=int, default=25, help="evaluate every this many actor steps")
     parser.add_argument("--games-per-step", type=int, default=16, help="on-policy games added between steps")
@@ -97,8 +102,9 @@ def main(argv: list[str] | None = None) -> dict:
     cfg = load_config(ROOT / "configs" / "guess_number.yaml", args.overrides)
     rng = seed_everything(cfg.run.seed)
     state = load_checkpoint(args.bc_run)
-    policy = restore_policy(cfg, state, args.bc_run, torch.device("cpu"))
-    reference = restore_policy(cfg, state, args.bc_run, torch.device("cpu"))
+    run_dir = from_run_folder(args.bc_run)
+    policy = restore_policy(cfg, state, run_dir, torch.device("cpu"))
+    reference = restore_policy(cfg, state, run_dir, torch.device("cpu"))
     for p in reference.model.parameters():
         p.requires_grad_(False)
     critic = ExactCritic(cfg.env.n)
@@ -129,10 +135,19 @@ def main(argv: list[str] | None = None) -> dict:
             cfg.archer.grad_clip,
             reference=reference,
             kl_coef=cfg.archer.kl_coef,
+            samples_per_state=cfg.archer.actor_samples,
+            baseline=cfg.archer.baseline,
         )
         policy.model.eval()
         if step % args.every == 0 or step == args.steps:
-            curve.append({"step": step, **greedy_eval(), "advantage_mean": metrics["actor/advantage_mean"]})
+            curve.append(
+                {
+                    "step": step,
+                    **greedy_eval(),
+                    "advantage_mean": metrics["actor/advantage_mean"],
+                    "kl": metrics["actor/kl"],
+                }
+            )
             print(f"step {step} ({time.time() - t0:.0f} s): {curve[-1]}", flush=True)
 
     result = {
@@ -143,6 +158,9 @@ def main(argv: list[str] | None = None) -> dict:
             "actor_lr": cfg.archer.actor_lr,
             "kl_coef": cfg.archer.kl_coef,
             "batch_size": cfg.archer.batch_size,
+            "baseline": cfg.archer.baseline,
+            "actor_samples": cfg.archer.actor_samples,
+            "temperature": cfg.policy.temperature,
             "games_per_step": args.games_per_step,
             "seed": cfg.run.seed,
         },

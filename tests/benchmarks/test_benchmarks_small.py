@@ -120,7 +120,7 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
     report = load("guess_number_actor").main(
         [
             "--bc-run",
-            str(bc),
+            str(bc / "checkpoint.pt"),  # a policy file in a run folder works as the folder does
             "--steps",
             "2",
             "--every",
@@ -131,8 +131,12 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
             str(out),
             *TINY_MODELS,
             "archer.batch_size=4",
+            "archer.baseline=group",  # exact Q of each sampled utterance minus its siblings' mean
+            "archer.actor_samples=2",
             "eval.games=4",
         ]
     )
     assert [p["step"] for p in report["curve"]] == [0, 1, 2]
     assert report["optimum"] == -1.5
+    assert report["settings"]["baseline"] == "group" and report["settings"]["actor_samples"] == 2
+    assert all("kl" in p for p in report["curve"][1:])
