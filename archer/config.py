@@ -173,6 +173,11 @@ class ArcherConfig:
         "game units",
     )
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
+    v_target: str = _f(
+        "sample",
+        "the V target's action a': 'sample' (the paper: a' ~ π, so the critic values sampled play) or 'greedy' "
+        "(a' = the policy's greedy utterance, so it values greedy play, which evaluation measures)",
+    )
     critic_lr: float = _f(3e-4, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
     grad_clip: float = _f(1.0, "max gradient norm, clipped separately for critic and actor")
@@ -405,6 +410,8 @@ class Config:
             raise UserError("archer.baseline=group needs archer.actor_samples >= 2 (utterances compared per state)")
         if self.archer.actor_samples < 1:
             raise UserError("archer.actor_samples must be >= 1")
+        if self.archer.v_target not in ("sample", "greedy"):
+            raise UserError(f"archer.v_target={self.archer.v_target!r}: use 'sample' or 'greedy'")
         if self.archer.actor_states not in ("buffer", "rollout"):
             raise UserError(f"archer.actor_states={self.archer.actor_states!r}: use 'buffer' or 'rollout'")
         for key in ("policy.dtype", "critic.dtype"):

@@ -6,6 +6,10 @@ For a batch of transitions (s, a, r, s', done) and a fresh utterance a' ~ π(·|
     y_Vk = Q̄_k(s, a')                          k = 1, 2   (V_k regressed to y_Vk)
     L    = Σ_k (Q_k(s,a) - y_Qk)² + (V_k(s) - y_Vk)²        (batch means)
 
+With `archer.v_target=greedy` the V target's action is the policy's greedy utterance instead
+(`GreedyActions`): V(s) <- Q̄(s, greedy(s)), so Q and V are the values of greedy play, the
+policy that evaluation measures, learned off-policy from the sampled transitions.
+
 The bar marks the target critic. Heads are paired (Q1 with V̄1, V1 with Q̄1, ...) with no min
 inside the targets, as the authors' code does; the min appears only in the actor's advantage.
 After every optimizer step the target moves: θ̄ <- (1 - τ) θ̄ + τ θ.
@@ -21,7 +25,7 @@ from torch import nn
 from archer.buffer import Batch
 from archer.distributed import average_gradients
 from archer.models.critic import DoubleCritic
-from archer.models.policy import Sampler
+from archer.models.policy import Sampler, Utterances
 
 
 def td_targets(
@@ -55,6 +59,17 @@ def polyak_update(target: nn.Module, online: nn.Module, tau: float) -> None:
     for t, o in zip(target.buffers(), online.buffers()):
         if t.dtype.is_floating_point:
             t.mul_(1.0 - tau).add_(o.detach(), alpha=tau)
+
+
+class GreedyActions:
+    """A `Sampler` that always answers with the policy's greedy utterance: the V target's policy for
+    `archer.v_target=greedy`."""
+
+    def __init__(self, policy: Sampler) -> None:
+        self.policy = policy
+
+    def sample(self, states: list[str], greedy: bool = True) -> Utterances:
+        return self.policy.sample(states, greedy=True)
 
 
 def critic_step(

@@ -33,7 +33,7 @@ from archer.bc import bc_steps_per_epoch, behaviour_clone
 from archer.buffer import ReplayBuffer
 from archer.checkpoint import BC_FILENAME, BEST_FILENAME, load_checkpoint, save_checkpoint
 from archer.config import Config, from_dict, save_config, to_dict
-from archer.critic_update import critic_step, mean_metrics
+from archer.critic_update import GreedyActions, critic_step, mean_metrics
 from archer.distributed import (
     barrier,
     broadcast_parameters,
@@ -143,13 +143,14 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
     """`steps` critic steps on batches from the replay buffer."""
     rows = []
     learner.critic.train()
+    v_policy = GreedyActions(learner.policy) if cfg.archer.v_target == "greedy" else learner.policy  # a' for V
     for _ in range(steps):
         batch = learner.buffer.sample(cfg.archer.batch_size, learner.rng)
         rows.append(
             critic_step(
                 learner.critic,
                 learner.target,
-                learner.policy,
+                v_policy,
                 batch,
                 learner.critic_opt,
                 gamma=cfg.archer.gamma,

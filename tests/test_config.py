@@ -41,6 +41,7 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("policy.dropout=1.5", "policy.dropout=1.5 must lie"),
         ("archer.baseline=group", "actor_samples >= 2"),
         ("archer.actor_states=demos", "archer.actor_states='demos'"),
+        ("archer.v_target=max", "archer.v_target='max': use 'sample' or 'greedy'"),
         ("policy.temperature=0", "temperature"),
         ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
         ("archer.greedy_rollouts=40", "archer.greedy_rollouts=40 exceeds archer.rollout_trajectories=32"),

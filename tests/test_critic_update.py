@@ -3,8 +3,9 @@ import torch
 from torch import nn
 
 from archer.buffer import ReplayBuffer
-from archer.critic_update import critic_loss, critic_step, polyak_update, td_targets
+from archer.critic_update import GreedyActions, critic_loss, critic_step, polyak_update, td_targets
 from archer.models.critic import make_target
+from archer.models.policy import Utterances
 from archer.trajectory import Transition
 
 
@@ -82,3 +83,27 @@ def test_critic_step_learns_scaled_rewards(policy, critic):
     batch = buf.sample(4, np.random.default_rng(0))
     scaled = critic_step(critic, make_target(critic), policy, batch, opt, 0.9, 0.1, 1.0, reward_scale=0.01)
     assert abs(scaled["critic/td_target_mean"] - (-0.03)) < 1e-6
+
+
+class _Spy:
+    """A Sampler that records how it was asked and answers with fixed text."""
+
+    def __init__(self) -> None:
+        self.greedy_flags: list[bool] = []
+
+    def sample(self, states: list[str], greedy: bool = False) -> Utterances:
+        self.greedy_flags.append(greedy)
+        return Utterances(["Is it 2?"] * len(states), [[0]] * len(states))
+
+
+def test_greedy_v_target_asks_the_policy_for_its_greedy_utterance(critic):
+    # archer.v_target=greedy: V(s) <- Q̄(s, greedy(s)), the value of greedy play at s.
+    spy = _Spy()
+    buf = ReplayBuffer(10)
+    s0 = "Guess my number from 1 to 8.\n"
+    buf.add(Transition(s0, "Is it 1?", -1.0, s0 + "Is it 1? No.\n", True))
+    batch = buf.sample(1, np.random.default_rng(0))
+    opt = torch.optim.SGD(critic.parameters(), lr=0.0)
+    critic_step(critic, make_target(critic), spy, batch, opt, 0.9, 0.1, 1.0)
+    critic_step(critic, make_target(critic), GreedyActions(spy), batch, opt, 0.9, 0.1, 1.0)
+    assert spy.greedy_flags == [False, True]  # the paper's sampled a', then the greedy one

@@ -81,6 +81,26 @@ def test_a_run_with_greedy_rollouts_plays_all_its_games(tmp_path: Path):
     assert rows[-1]["perf/games"] == load_run_config(tmp_path / "g").archer.rollout_trajectories
 
 
+def test_greedy_v_target_reaches_every_critic_step(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    import archer.train
+    from archer.critic_update import GreedyActions
+
+    asked: list[int] = []
+
+    class Counting(GreedyActions):
+        def sample(self, states, greedy=True):  # type: ignore[no-untyped-def]
+            asked.append(len(states))
+            return super().sample(states, greedy)
+
+    monkeypatch.setattr(archer.train, "GreedyActions", Counting)
+    extra = ["archer.iterations=1", "archer.critic_pretrain_steps=2", "archer.critic_updates=3"]
+    run(tmp_path, "v", *extra, "archer.v_target=greedy")
+    assert len(asked) == 2 + 3  # pre-training and the iteration's critic steps all take the greedy a'
+    asked.clear()
+    run(tmp_path, "s", *extra)
+    assert asked == []  # the paper's sampled a' by default
+
+
 def test_keep_best_keeps_the_policy_of_the_best_validation_return(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
     from archer.cli import main
 
