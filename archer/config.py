@@ -176,7 +176,7 @@ class ArcherConfig:
     v_target: str = _f(
         "sample",
         "the V target's action a': 'sample' (the paper: a' ~ π, so the critic values sampled play) or 'greedy' "
-        "(a' = the policy's greedy utterance, so it values greedy play, which evaluation measures)",
+        "(a' = the policy's greedy utterance, so it values greedy play, which evaluation measures; archer train only)",
     )
     critic_lr: float = _f(3e-4, "critic learning rate")
     actor_lr: float = _f(3e-5, "actor learning rate")
