@@ -22,6 +22,8 @@ policy's own candidates is better, the fair test of the actor.
     python benchmarks/guess_number_actor.py --bc-run RUN/bc_policy.pt --steps 150 --every 25 \
         archer.baseline=group archer.actor_samples=4
     python benchmarks/guess_number_actor.py --bc-run RUN archer.actor_lr=1e-4 archer.kl_coef=0.1
+    python benchmarks/guess_number_actor.py --bc-run RUN archer.baseline=group archer.actor_samples=4 \
+        token_baseline.enabled=true   # the paper's token-level baseline on top (archer/token_baseline.py)
 
 Results go to benchmarks/results/guess_number_actor.json with the machine and the settings.
 """
@@ -29,6 +31,7 @@ Results go to benchmarks/results/guess_number_actor.json with the machine and th
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import time
@@ -46,6 +49,7 @@ from archer.envs.guess_number import answer, candidates_from_transcript, optimal
 from archer.evaluate import evaluate
 from archer.rollout import play_games
 from archer.seeding import seed_everything
+from archer.token_baseline import actor_step_with_token_baseline, make_token_baseline
 from archer.train import from_run_folder, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
     optimizer = torch.optim.AdamW(policy.model.parameters(), lr=cfg.archer.actor_lr)
     buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     venv = VectorTextEnv([make_env(cfg.env) for _ in range(args.games_per_step)])
+    token_baseline = make_token_baseline(cfg, policy) if cfg.token_baseline.enabled else None
 
     def greedy_eval() -> dict[str, float]:
         result = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
@@ -127,7 +132,10 @@ def main(argv: list[str] | None = None) -> dict:
         buffer.add_games(games)
         states = buffer.sample(cfg.archer.batch_size, rng).observations
         policy.model.train()
-        metrics = actor_step(
+        step_fn = actor_step
+        if token_baseline is not None:
+            step_fn = functools.partial(actor_step_with_token_baseline, token_baseline=token_baseline)
+        metrics = step_fn(
             policy,
             critic,  # type: ignore[arg-type]  # duck-typed: any callable (states, actions) -> (q1, q2, v1, v2)
             states,
@@ -146,6 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
                     **greedy_eval(),
                     "advantage_mean": metrics["actor/advantage_mean"],
                     "kl": metrics["actor/kl"],
+                    **({"token_baseline_loss": metrics["actor/token_baseline_loss"]} if token_baseline else {}),
                 }
             )
             print(f"step {step} ({time.time() - t0:.0f} s): {curve[-1]}", flush=True)
@@ -160,6 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
             "batch_size": cfg.archer.batch_size,
             "baseline": cfg.archer.baseline,
             "actor_samples": cfg.archer.actor_samples,
+            "token_baseline": cfg.token_baseline.enabled,
             "temperature": cfg.policy.temperature,
             "games_per_step": args.games_per_step,
             "seed": cfg.run.seed,

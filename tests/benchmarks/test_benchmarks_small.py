@@ -133,10 +133,12 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
             "archer.batch_size=4",
             "archer.baseline=group",  # exact Q of each sampled utterance minus its siblings' mean
             "archer.actor_samples=2",
+            "token_baseline.enabled=true",  # the paper's token-level baseline on top
             "eval.games=4",
         ]
     )
     assert [p["step"] for p in report["curve"]] == [0, 1, 2]
     assert report["optimum"] == -1.5
     assert report["settings"]["baseline"] == "group" and report["settings"]["actor_samples"] == 2
-    assert all("kl" in p for p in report["curve"][1:])
+    assert all("kl" in p and "token_baseline_loss" in p for p in report["curve"][1:])
+    assert report["settings"]["token_baseline"] is True
