@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     cfg = load_config(ROOT / "configs" / "guess_number.yaml", args.overrides)
+    if cfg.run.threads:
+        torch.set_num_threads(cfg.run.threads)
     rng = seed_everything(cfg.run.seed)
     state = load_checkpoint(args.bc_run)
     run_dir = from_run_folder(args.bc_run)
