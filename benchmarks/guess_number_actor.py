@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> dict:
     buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     venv = VectorTextEnv([make_env(cfg.env) for _ in range(args.games_per_step)])
     token_baseline = make_token_baseline(cfg, policy) if cfg.token_baseline.enabled else None
+    step_fn = actor_step
+    if token_baseline is not None:  # the paper's per-token residual weights A - Ṽ(s, a_<t)
+        step_fn = functools.partial(actor_step_with_token_baseline, token_baseline=token_baseline)
 
     def greedy_eval() -> dict[str, float]:
         result = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
@@ -134,9 +137,6 @@ def main(argv: list[str] | None = None) -> dict:
         buffer.add_games(games)
         states = buffer.sample(cfg.archer.batch_size, rng).observations
         policy.model.train()
-        step_fn = actor_step
-        if token_baseline is not None:
-            step_fn = functools.partial(actor_step_with_token_baseline, token_baseline=token_baseline)
         metrics = step_fn(
             policy,
             critic,  # type: ignore[arg-type]  # duck-typed: any callable (states, actions) -> (q1, q2, v1, v2)
