@@ -14,18 +14,20 @@ regressed to A at every token prefix, and each token's weight becomes the residu
 lower its variance when Ṽ predicts A; the residual uses Ṽ from before its own regression step on
 the same batch. The paper reports the gain on long or diverse utterances (Guess My City).
 
-Switch it on with `token_baseline.enabled=true`; `archer/train.py` then calls
-`actor_step_with_token_baseline` instead of `actor_step`.
+Switch it on with `token_baseline.enabled=true`; `archer/train.py` then takes its actor step from
+`actor_step_for`, which gives `actor_step_with_token_baseline` instead of `actor_step`.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from archer.actor_update import kl_penalty, sampled_advantages
+from archer.actor_update import actor_step, kl_penalty, sampled_advantages
 from archer.config import Config
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
@@ -123,3 +125,11 @@ def actor_step_with_token_baseline(
         "actor/residual_advantage_std": float(residual.std()) if residual.numel() > 1 else 0.0,
         "actor/token_baseline_grad_norm": float(tb_grad),
     }
+
+
+def actor_step_for(token_baseline: TokenBaseline | None) -> Callable[..., dict[str, float]]:
+    """The actor step to call: `actor_step`, or the same step with per-token residual weights when a
+    token baseline is given (same arguments either way)."""
+    if token_baseline is None:
+        return actor_step
+    return functools.partial(actor_step_with_token_baseline, token_baseline=token_baseline)

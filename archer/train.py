@@ -15,7 +15,6 @@ Everything a later iteration needs is in the checkpoint, so `resume` continues e
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ import yaml
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerFast
 
-from archer.actor_update import actor_step
 from archer.bc import bc_steps_per_epoch, behaviour_clone
 from archer.buffer import ReplayBuffer
 from archer.checkpoint import BC_FILENAME, BEST_FILENAME, load_checkpoint, save_checkpoint
@@ -65,7 +63,7 @@ from archer.models.critic import DoubleCritic, make_target
 from archer.models.policy import Policy
 from archer.rollout import VectorTextEnv, play_games, play_scripted, rollout_metrics
 from archer.seeding import rng_state, seed_everything, set_rng_state
-from archer.token_baseline import TokenBaseline, actor_step_with_token_baseline, make_token_baseline
+from archer.token_baseline import TokenBaseline, actor_step_for, make_token_baseline
 from archer.trajectory import Game, load_games, save_games
 
 
@@ -169,9 +167,7 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
     """`actor_updates` policy-gradient steps at states from the replay buffer (archer.actor_states=rollout:
     from its `rollout_transitions` newest, the latest rollout's)."""
     rows = []
-    step = actor_step
-    if learner.token_baseline is not None:  # the same step with per-token residual weights
-        step = functools.partial(actor_step_with_token_baseline, token_baseline=learner.token_baseline)
+    step = actor_step_for(learner.token_baseline)  # with per-token residual weights when enabled
     n_states = max(1, cfg.archer.batch_size // cfg.archer.actor_samples)  # batch_size utterances per step
     lr = cfg.archer.actor_lr
     if cfg.archer.actor_lr_decay:  # linear to 0, by the share of the run spent before this iteration

@@ -31,7 +31,6 @@ Results go to benchmarks/results/guess_number_actor.json with the machine and th
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import platform
 import time
@@ -40,7 +39,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from archer.actor_update import actor_step
 from archer.buffer import ReplayBuffer
 from archer.checkpoint import load_checkpoint
 from archer.config import load_config
@@ -49,7 +47,7 @@ from archer.envs.guess_number import answer, candidates_from_transcript, optimal
 from archer.evaluate import evaluate
 from archer.rollout import play_games
 from archer.seeding import seed_everything
-from archer.token_baseline import actor_step_with_token_baseline, make_token_baseline
+from archer.token_baseline import actor_step_for, make_token_baseline
 from archer.train import from_run_folder, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,9 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     buffer = ReplayBuffer(cfg.archer.buffer_capacity)
     venv = VectorTextEnv([make_env(cfg.env) for _ in range(args.games_per_step)])
     token_baseline = make_token_baseline(cfg, policy) if cfg.token_baseline.enabled else None
-    step_fn = actor_step
-    if token_baseline is not None:  # the paper's per-token residual weights A - Ṽ(s, a_<t)
-        step_fn = functools.partial(actor_step_with_token_baseline, token_baseline=token_baseline)
+    step_fn = actor_step_for(token_baseline)  # the paper's per-token residual weights A - Ṽ(s, a_<t) when enabled
 
     def greedy_eval() -> dict[str, float]:
         result = evaluate(policy, lambda: make_env(cfg.env), cfg.eval.games, cfg.eval.seed)
