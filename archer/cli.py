@@ -96,6 +96,7 @@ def cmd_bc(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    import numpy as np
     import torch
 
     from archer.checkpoint import find_checkpoint, load_checkpoint
@@ -115,20 +116,40 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not (override.startswith("env.") or override.startswith(playable)):
             raise UserError(f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}")
     cfg = apply_overrides(cfg, args.overrides).validate()
+    other = None
+    if args.against is not None:  # checked before any game is played
+        other_path = find_checkpoint(args.against)
+        other_state = load_checkpoint(other_path)
+        other_cfg = apply_overrides(from_dict(other_state["config"]), args.overrides).validate()
+        other_cfg.run.device = cfg.run.device
+        if other_cfg.env.name != cfg.env.name:
+            raise UserError(f"--against {args.against} plays {other_cfg.env.name}, not {cfg.env.name}")
+        other = (other_path, other_state, other_cfg)
     if cfg.run.threads:
         torch.set_num_threads(cfg.run.threads)
-    policy = restore_policy(cfg, state, path.parent, resolve_device(cfg.run.device))
-    torch.manual_seed(args.seed)
+    device = resolve_device(cfg.run.device)
     first_seed = cfg.eval.seed if args.first_seed is None else args.first_seed
-    result = evaluate(policy, lambda: make_env(cfg.env), args.games, first_seed, greedy=not args.sampled)
     mode = "sampled" if args.sampled else "greedy"
-    print(
-        f"{cfg.env.name}, {args.games} {mode} games (seeds {first_seed}..{first_seed + args.games - 1}), "
-        f"checkpoint at iteration {state['iteration']}:"
-    )
-    print(f"  mean return  {result.return_mean:.3f} ± {result.return_stderr:.3f} (std. error)")
-    print(f"  success rate {result.success_rate:.3f} ± {result.success_stderr:.3f} (std. error)")
-    print(f"  mean turns   {result.turns_mean:.2f}")
+    print(f"{cfg.env.name}, {args.games} {mode} games (seeds {first_seed}..{first_seed + args.games - 1}):")
+
+    def play(checkpoint: Path, its_state: dict, its_cfg) -> list[float]:  # type: ignore[no-untyped-def]
+        policy = restore_policy(its_cfg, its_state, checkpoint.parent, device)
+        torch.manual_seed(args.seed)
+        result = evaluate(policy, lambda: make_env(cfg.env), args.games, first_seed, greedy=not args.sampled)
+        print(f"{checkpoint} (iteration {its_state['iteration']}):")
+        print(f"  mean return  {result.return_mean:.3f} ± {result.return_stderr:.3f} (std. error)")
+        print(f"  success rate {result.success_rate:.3f} ± {result.success_stderr:.3f} (std. error)")
+        print(f"  mean turns   {result.turns_mean:.2f}")
+        return [g.total_return for g in result.games]
+
+    returns = play(path, state, cfg)
+    if other is not None:
+        difference = np.subtract(returns, play(*other))
+        paired = float(difference.std(ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else float("nan")
+        print(
+            f"difference (first - second): {difference.mean():+.3f} ± {paired:.3f} (paired std. error over the same "
+            f"{len(difference)} games); better in {int((difference > 0).sum())}, worse in {int((difference < 0).sum())}"
+        )
     return 0
 
 
@@ -272,6 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first-seed", type=int, default=None, help="seed of the first game (default: the run's eval seed)")
     p.add_argument("--seed", type=int, default=0, help="torch seed for sampled play")
     p.add_argument("--device", default=None, help="override run.device (cpu, cuda, ...)")
+    p.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="OTHER",
+        help="also play the same games (and, sampled, the same torch seed) with another checkpoint, e.g. "
+        "RUN/bc_policy.pt, and report the difference with its paired standard error",
+    )
     p.add_argument(
         "overrides",
         nargs="*",

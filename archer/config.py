@@ -128,7 +128,11 @@ class CriticConfig:
 class BCConfig:
     """Behaviour cloning: supervised fine-tuning on demonstrations, loss on the utterance tokens only."""
 
-    epochs: int = _f(6, "passes over the demonstration turns (0 skips BC)")
+    epochs: int = _f(
+        6,
+        "passes over the demonstration turns (0 skips BC); a tiny random-init policy needs several hundred "
+        "steps in all (the run prints them): Detective's and WebShop's clones were far weaker at ~150",
+    )
     from_run: str | None = _f(
         None,
         "start from the policy (and demonstrations) of an earlier run folder, e.g. one of `archer bc`, "

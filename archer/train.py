@@ -351,7 +351,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                 batching=cfg.bc.batching,
             )
         if bc_losses:
-            say(f"behaviour cloning: {cfg.bc.epochs} epochs, final loss {bc_losses[-1]:.3f}")
+            steps = cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size)
+            say(f"behaviour cloning: {cfg.bc.epochs} epochs ({steps} steps), final loss {bc_losses[-1]:.3f}")
     tokenizer = policy.tokenizer
 
     reference = make_reference(cfg, policy, fold=True)  # LoRA: BC adapters folded into the shared base

@@ -110,6 +110,7 @@ def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignor
 
 def test_a_train_run_keeps_its_bc_start_and_a_variant_starts_from_it(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
     import json
+    import re
 
     from archer.cli import main
 
@@ -119,7 +120,19 @@ def test_a_train_run_keeps_its_bc_start_and_a_variant_starts_from_it(tmp_path: P
     assert snapshot.is_file()
     capsys.readouterr()
     assert main(["eval", str(snapshot), "--games", "8"]) == 0
-    assert "checkpoint at iteration 0" in capsys.readouterr().out
+    assert "bc_policy.pt (iteration 0):" in capsys.readouterr().out
+    # --against: the same games with a second checkpoint, and the paired difference of the two.
+    assert main(["eval", str(tmp_path / "a"), "--games", "8", "--against", str(snapshot)]) == 0
+    out = capsys.readouterr().out
+    means = [float(m) for m in re.findall(r"mean return\s+(-?[0-9.]+)", out)]
+    difference = re.search(r"difference \(first - second\): ([-+][0-9.]+) ± ", out)
+    assert len(means) == 2 and difference is not None, out
+    assert abs(float(difference.group(1)) - (means[0] - means[1])) < 2e-3
+    # Sampled play of one checkpoint against itself: same games, same torch seed, no difference at all.
+    assert main(["eval", str(snapshot), "--games", "6", "--sampled", "--against", str(snapshot)]) == 0
+    assert "difference (first - second): +0.000 ± 0.000" in capsys.readouterr().out
+    assert main(["eval", str(snapshot), "--games", "2", "--against", str(tmp_path / "nope")]) != 0
+    assert "nope" in capsys.readouterr().err
     # A variant from the same start: its iteration-0 evaluation is the first run's, to the digit.
     args = ["train", *TINY, "archer.iterations=1", f"bc.from_run={snapshot}", f"run.out_dir={tmp_path}"]
     assert main([*args, "run.name=b", "archer.kl_coef=3"]) == 0

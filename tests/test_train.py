@@ -116,5 +116,5 @@ def test_keep_best_keeps_the_policy_of_the_best_validation_return(tmp_path: Path
     capsys.readouterr()
     assert main(["eval", str(tmp_path / "k" / "best_policy.pt"), "--games", "4"]) == 0
     out = capsys.readouterr().out
-    assert f"checkpoint at iteration {best['iteration']}:" in out
+    assert f"best_policy.pt (iteration {best['iteration']}):" in out
     assert f"mean return  {best['eval/return_mean']:.3f}" in out
