@@ -68,3 +68,11 @@ def test_choose_from_auto_reads_the_games_valid_actions_only_where_it_lists_them
     assert action_choices(load_config(None, ["env.name=detective"]).env) is observed_valid_actions
     assert action_choices(load_config(None, ["env.name=detective", "env.valid_actions=false"]).env) is None
     assert action_choices(load_config(None, ["env.name=guess_number"]).env) is None
+
+
+def test_every_recipe_in_configs_loads_and_validates():
+    recipes = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+    assert len(recipes) >= 5
+    for recipe in recipes:
+        cfg = load_config(str(recipe), [])
+        assert cfg.env.name, recipe
