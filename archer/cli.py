@@ -102,7 +102,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from archer.checkpoint import find_checkpoint, load_checkpoint
     from archer.config import apply_overrides, from_dict
     from archer.envs import make_env
-    from archer.evaluate import evaluate
+    from archer.evaluate import evaluate, standard_error
     from archer.models.build import resolve_device
     from archer.train import restore_policy
 
@@ -145,7 +145,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     returns = play(path, state, cfg)
     if other is not None:
         difference = np.subtract(returns, play(*other))
-        paired = float(difference.std(ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else float("nan")
+        paired = standard_error(difference)
         print(
             f"difference (first - second): {difference.mean():+.3f} ± {paired:.3f} (paired std. error over the same "
             f"{len(difference)} games); better in {int((difference > 0).sum())}, worse in {int((difference < 0).sum())}"

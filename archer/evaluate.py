@@ -39,16 +39,20 @@ class EvalResult:
         }
 
 
+def standard_error(values: np.ndarray) -> float:
+    """Standard error of the mean of `values` (0 for fewer than two)."""
+    n = len(values)
+    return float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+
+
 def summarise(games: list[Game]) -> EvalResult:
     returns = np.array([g.total_return for g in games], dtype=np.float64)
     success = np.array([bool(g.success) for g in games], dtype=np.float64)
-    n = len(games)
-    sem = lambda x: float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
     return EvalResult(
         return_mean=float(returns.mean()),
-        return_stderr=sem(returns),
+        return_stderr=standard_error(returns),
         success_rate=float(success.mean()),
-        success_stderr=sem(success),
+        success_stderr=standard_error(success),
         turns_mean=float(np.mean([len(g.turns) for g in games])),
         games=games,
     )

@@ -319,8 +319,9 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
             tokenizer.padding_side = "left"
         policy = make_policy(cfg, build_policy_model(cfg, tokenizer).to(device).eval(), tokenizer)
         broadcast_parameters(policy.model)
+        bc_steps = cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size)
         with tqdm(
-            total=cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size),
+            total=bc_steps,
             desc="behaviour cloning",
             disable=not show,
             leave=False,
@@ -351,8 +352,7 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                 batching=cfg.bc.batching,
             )
         if bc_losses:
-            steps = cfg.bc.epochs * bc_steps_per_epoch(demos, cfg.bc.batch_size)
-            say(f"behaviour cloning: {cfg.bc.epochs} epochs ({steps} steps), final loss {bc_losses[-1]:.3f}")
+            say(f"behaviour cloning: {cfg.bc.epochs} epochs ({bc_steps} steps), final loss {bc_losses[-1]:.3f}")
     tokenizer = policy.tokenizer
 
     reference = make_reference(cfg, policy, fold=True)  # LoRA: BC adapters folded into the shared base
