@@ -122,6 +122,11 @@ class CriticConfig:
     max_tokens: int = _f(512, "longest critic input in tokens (the oldest turns are cut first)")
     dtype: str = _f("float32", "compute precision of the encoder: float32 | bfloat16 | float16 (autocast)")
     gradient_checkpointing: bool = _f(False, "recompute the encoder's activations in the backward pass")
+    describe_actions: bool = _f(
+        False,
+        "let Q read each action with what the page says about it (WebShop: a product click or `buy now` "
+        "with the product's title and price); no effect on tasks without descriptions",
+    )
 
 
 @dataclass

@@ -107,6 +107,18 @@ def action_choices(cfg: EnvConfig) -> Callable[[str], list[str] | WordQuery | No
     return None
 
 
+def action_descriptions(cfg: EnvConfig) -> Callable[[str, str], str] | None:
+    """How a critic with `critic.describe_actions` reads an action in a state (None: as it is).
+
+    WebShop's product clicks and purchases name, by id alone, a product whose title and price are
+    in the page (`archer.envs.webshop.scripted.describe_action`)."""
+    if cfg.name == "webshop":
+        from archer.envs.webshop.scripted import describe_action
+
+        return describe_action
+    return None
+
+
 def make_scripted_player(cfg: EnvConfig, seed: int | None = None) -> ScriptedPlayer:
     """The scripted demonstrator of the config's environment, at `cfg.demo_skill` (None: its default)."""
     skill = {} if cfg.demo_skill is None else {"skill": cfg.demo_skill}

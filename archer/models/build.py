@@ -35,7 +35,7 @@ from transformers import (
 )
 
 from archer.config import Config
-from archer.envs import action_choices
+from archer.envs import action_choices, action_descriptions
 from archer.errors import UserError
 from archer.models.critic import DoubleCritic
 from archer.models.policy import Policy
@@ -260,5 +260,6 @@ def build_critic(cfg: Config, policy: Policy) -> DoubleCritic:
         head_hidden=cfg.critic.head_hidden,
         max_tokens=cfg.critic.max_tokens,
         compute_dtype=torch_dtype(cfg.critic.dtype),
+        describe=action_descriptions(cfg.env) if cfg.critic.describe_actions else None,
     )
     return critic.to(policy.device)

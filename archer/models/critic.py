@@ -16,6 +16,7 @@ averaging (`polyak_update` in `archer.critic_update`).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -48,6 +49,7 @@ class DoubleCritic(nn.Module):
         max_tokens: int = 512,
         chunk_size: int = 16,
         compute_dtype: torch.dtype | None = None,
+        describe: Callable[[str, str], str] | None = None,
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -58,6 +60,7 @@ class DoubleCritic(nn.Module):
         self.max_tokens = max_tokens
         self.chunk_size = chunk_size
         self.compute_dtype = compute_dtype  # the encoder runs under autocast in this dtype; the heads in float32
+        self.describe = describe  # (state, action) -> the action as Q reads it; None: as it is
         hidden = encoder.config.hidden_size
         q_in = hidden if layout == "joint" else 2 * hidden
         self.q1, self.q2 = mlp(q_in, head_hidden), mlp(q_in, head_hidden)
@@ -121,6 +124,8 @@ class DoubleCritic(nn.Module):
 
     def forward(self, states: list[str], actions: list[str]) -> tuple[torch.Tensor, ...]:
         """(q1, q2, v1, v2), each [B]."""
+        if self.describe is not None:
+            actions = [self.describe(s, a) for s, a in zip(states, actions)]
         if self.layout == "joint":
             s_ids, a_ids = self._tokens(states), self._tokens([a + "\n" for a in actions])
             if self.causal and self.pooling == "last":

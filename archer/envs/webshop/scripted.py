@@ -80,6 +80,37 @@ def page_choices(observation: str) -> list[str] | WordQuery | None:
     return out or None
 
 
+def describe_action(observation: str, action: str) -> str:
+    """The action with what the current page says about it, for a critic to read (`critic.describe_actions`).
+
+    A product click gets the product's title and price from the results page, and `click[buy now]`
+    the item's title, price and chosen options: "click[B0Q6YN8DJZ] -> Midemo Office Chair, $171.37".
+    A tiny critic reading the raw id would have to find it in the page and copy what follows; with
+    the description beside the instruction it compares words. Other actions are returned as they are."""
+    _, page, _ = split_observation(observation)
+    lines = [line.strip() for line in page.split("\n") if line.strip()]
+    match = re.fullmatch(r"click\[(.*)\]", action.strip(), flags=re.IGNORECASE)
+    if not match or not lines:
+        return action
+    target = match.group(1).strip()
+    kind = page_kind(page)
+    if kind == "results" and _PRODUCT_ID.fullmatch(target.upper()):
+        for i, line in enumerate(lines):
+            button = _BUTTON.match(line)
+            if button and button.group(2).upper() == target.upper():
+                about = [x for x in lines[i + 1 : i + 3] if not _BUTTON.match(x)]
+                return f"{action} -> {', '.join(about)}" if about else action
+        return action
+    if kind == "item" and target.lower() == "buy now":
+        price = next((i for i, line in enumerate(lines) if line.startswith("Price:")), None)
+        if price is None or price == 0:
+            return action
+        chosen = [m.group(2) for m in map(_BUTTON.match, lines) if m and m.group(1) == "clicked button"]
+        about = f"{lines[price - 1]}, {lines[price].removeprefix('Price: ')}"
+        return f"{action} -> {about}" + (f"; chosen: {', '.join(chosen)}" if chosen else "")
+    return action
+
+
 def price_bound(instruction: str) -> float:
     match = _PRICE.search(instruction)
     return float(match.group(1)) if match else float("inf")

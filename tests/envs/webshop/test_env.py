@@ -150,3 +150,27 @@ def test_page_choices_are_the_page_clicks_and_the_scripted_shoppers_spelling():
         if terminated or truncated:
             break
     assert seen_results and seen_item
+
+
+def test_describe_action_names_the_clicked_product_and_leaves_other_actions_alone():
+    from archer.envs.webshop.scripted import describe_action
+
+    env = WebShopEnv(products=SIZE)
+    obs, _ = env.reset(seed=3)
+    assert describe_action(obs, "search[chair]") == "search[chair]"
+    obs, *_ = env.step(ScriptedPlayer(skill=1.0, seed=0).act(obs))
+    asin = re.search(r"\[button\] ([A-Z0-9]{10}) \[button_\]", obs).group(1)  # type: ignore[union-attr]
+    product = env.store.catalog.by_asin[asin]  # type: ignore[union-attr]
+    described = describe_action(obs, f"click[{asin}]")
+    assert described.startswith(f"click[{asin}] -> {product['Title']}, $")
+    assert describe_action(obs, f"click[{asin.lower()}]").endswith(described.split(" -> ", 1)[1])  # as the env reads it
+    for other in ("click[next >]", "click[B000000000]", "", "click[", "ünï©ødé[]"):
+        assert describe_action(obs, other) == other
+    obs, *_ = env.step(f"click[{asin}]")
+    option = re.search(r"^  \[button\] (.+) \[button_\]$", obs, flags=re.MULTILINE)
+    if option:  # a product with options: the chosen one is named
+        obs, *_ = env.step(f"click[{option.group(1)}]")
+    bought = describe_action(obs, "click[buy now]")
+    assert bought.startswith(f"click[buy now] -> {product['Title']}, $")
+    assert not option or bought.endswith(f"; chosen: {option.group(1)}")
+    assert describe_action(obs, "click[description]") == "click[description]"
