@@ -142,3 +142,37 @@ def test_actor_benchmark_runs_from_a_bc_run(tmp_path: Path):
     assert report["settings"]["baseline"] == "group" and report["settings"]["actor_samples"] == 2
     assert all("kl" in p and "token_baseline_loss" in p for p in report["curve"][1:])
     assert report["settings"]["token_baseline"] is True
+
+
+def test_webshop_critic_probe_scores_a_run_against_the_store_reward(tmp_path: Path):
+    from archer.config import load_config
+    from archer.train import train
+
+    models = [t for t in TINY if not t.startswith("env.")]
+    webshop = ["env.name=webshop", "env.webshop_products=300", "env.demo_games=6", "env.max_turns=5"]
+    train(load_config(None, [*models, *webshop, "archer.iterations=1", f"run.out_dir={tmp_path}", "run.name=ws"]))
+    out = tmp_path / "probe.json"
+    report = load("webshop_critic").main(["--run", str(tmp_path / "ws"), "--games", "3", "--out", str(out)])
+    scores = report["scores"]
+    assert json.loads(out.read_text())["scores"] == scores
+    assert scores["best"]["n"] == 3 and scores["best"]["mean"] >= scores["mean"]["mean"]
+    for kind in ("click", "buy", "option"):
+        assert scores[f"{kind}_top1"]["mean"] <= scores["best" if kind != "option" else "option_best"]["mean"]
+    assert all(0 <= v["mean"] <= 1 for k, v in scores.items() if k.endswith("_pair"))
+    # A fresh critic trained on the run's buffer, with an override, probed at each `--every`.
+    report = load("webshop_critic").main(
+        [
+            "--run",
+            str(tmp_path / "ws"),
+            "--games",
+            "2",
+            "--train-steps",
+            "2",
+            "--every",
+            "1",
+            "--out",
+            str(out),
+            "critic.describe_actions=true",
+        ]
+    )
+    assert [p["step"] for p in report["curve"]] == [1, 2] and report["overrides"] == ["critic.describe_actions=true"]
