@@ -23,6 +23,11 @@ actions, and probes it every `--every` steps: the same data for every critic set
 
     python benchmarks/webshop_critic.py --run runs/NAME --games 100
     python benchmarks/webshop_critic.py --run runs/NAME --train-steps 300 --every 100 critic.describe_actions=true
+    python benchmarks/webshop_critic.py --run runs/NAME --purchases [--policy runs/NAME/bc_policy.pt]
+
+`--purchases` plays the run's policy (or `--policy`, a checkpoint in that run folder) greedily on
+`--games` held-out instructions and counts where its purchases fall short, from the store's record
+of each purchase: wrong product type, price over the bound, goal attributes or options missed.
 
 Results go to benchmarks/results/webshop_critic.json (with `--out`), with the machine and the run.
 """
@@ -45,11 +50,13 @@ from archer.checkpoint import load_checkpoint
 from archer.config import Config, apply_overrides
 from archer.critic_update import critic_step
 from archer.envs import make_env
+from archer.envs.base import VectorTextEnv
 from archer.envs.webshop import ScriptedPlayer
 from archer.evaluate import standard_error
 from archer.models.build import build_critic
 from archer.models.critic import DoubleCritic, make_target
 from archer.models.policy import Policy
+from archer.rollout import play_games
 from archer.seeding import seed_everything
 from archer.train import load_run_config, restore_policy
 
@@ -131,12 +138,33 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
     }
 
 
+def purchases(cfg: Config, policy: Policy, games: int) -> dict[str, Any]:
+    """Greedy games of `policy` on held-out instructions and the parts of each purchase."""
+    envs = [make_env(cfg.env) for _ in range(games)]
+    played = play_games(policy, VectorTextEnv(envs), [EVAL_SEED + g for g in range(games)], greedy=True)
+    bought = [env.store.purchases.get(env.session.session) for env in envs]  # type: ignore[attr-defined]
+    done = [p for p in bought if p]
+    return {
+        "mean_reward": float(np.mean([sum(t.reward for t in g.turns) for g in played])),
+        "games": games,
+        "no_purchase": games - len(done),
+        "wrong_type": sum(p["r_type"] < 1 for p in done),
+        "over_price": sum(not p["price_ok"] for p in done),
+        "attributes_missed": sum(p["r_att"] is not None and p["r_att"] < 1 for p in done),
+        "with_goal_options": sum(p["r_option"] is not None for p in done),
+        "options_missed": sum(p["r_option"] is not None and p["r_option"] < 1 for p in done),
+        "three_action_games": sum(len(g.turns) == 3 for g in played),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, required=True, help="a WebShop run folder with a checkpoint.pt")
     parser.add_argument("--games", type=int, default=100, help="instructions probed (held-out seeds from 1,000,000)")
     parser.add_argument("--train-steps", type=int, default=0, help="train a fresh critic this long on the run's buffer")
     parser.add_argument("--every", type=int, default=100, help="probe every this many training steps")
+    parser.add_argument("--purchases", action="store_true", help="count where greedy purchases fall short instead")
+    parser.add_argument("--policy", type=Path, default=None, help="with --purchases: a policy checkpoint of the run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "webshop_critic.json")
@@ -150,6 +178,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     apply_overrides(cfg, args.overrides)
     state = load_checkpoint(args.run)
     curve = []
+    if args.purchases:
+        policy_state = load_checkpoint(args.policy) if args.policy else state
+        counts = purchases(cfg, restore_policy(cfg, policy_state, args.run, torch.device("cpu")), args.games)
+        print(json.dumps(counts))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps({"run": str(args.run), "policy": str(args.policy), "purchases": counts}, indent=2)
+        )
+        return counts
     if not args.train_steps:  # the run's own critic and policy
         policy = restore_policy(cfg, state, args.run, torch.device("cpu"))
         critic = build_critic(cfg, policy)
