@@ -61,7 +61,14 @@ from archer.seeding import seed_everything
 from archer.train import load_run_config, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_SEED = 1_000_000  # the first held-out seed, as `archer eval` plays
+
+
+def replay(env: Any, seed: int, actions: list[str]) -> tuple[str, float]:
+    """Play `actions` from the start of game `seed`; the last observation and reward."""
+    obs, reward = env.reset(seed=seed)[0], 0.0
+    for action in actions:
+        obs, reward, *_ = env.step(action)
+    return obs, reward
 
 
 def pair_accuracy(q: np.ndarray, r: np.ndarray, margin: float = 0.05) -> float | None:
@@ -87,7 +94,7 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
     rows: dict[str, list[float]] = {f"{k}_{m}": [] for k in kinds for m in ("pair", "top1")}
     rows |= {k: [] for k in ("best", "mean", "policy_pick", "option_best", "option_buy_now", "option_policy_pick")}
     for g in range(games):
-        seed = EVAL_SEED + g
+        seed = cfg.eval.seed + g
         obs, _ = env.reset(seed=seed)
         query = shopper.act(obs)
         results, *_ = env.step(query)
@@ -96,24 +103,18 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
             continue
         item_pages, rewards = [], []
         for asin in ids:  # buy each listed product, without options, in a fresh copy of the game
-            env.reset(seed=seed)
-            env.step(query)
-            item, *_ = env.step(f"click[{asin}]")
+            item, _ = replay(env, seed, [query, f"click[{asin}]"])
             item_pages.append(item)
             rewards.append(env.step("click[buy now]")[1])
         r = np.array(rewards)
         # At the page of the product the shopper opens: buy now, or one option click and then buy.
-        env.reset(seed=seed)
-        env.step(query)
-        item, *_ = env.step(shopper.act(results))
+        opened = shopper.act(results)
+        item, _ = replay(env, seed, [query, opened])
         moves = ["click[buy now]"] + [f"click[{v}]" for v in re.findall(r"^  \[button\] (.+) \[button_\]$", item, re.M)]
-        option_rewards = []
-        for move in moves:
-            env.reset(seed=seed)
-            env.step(query)
-            env.step(shopper.act(results))
-            reward = env.step(move)[1]
-            option_rewards.append(reward if move == "click[buy now]" else env.step("click[buy now]")[1])
+        option_rewards = [
+            replay(env, seed, [query, opened] + ([move] if move == "click[buy now]" else [move, "click[buy now]"]))[1]
+            for move in moves
+        ]
         with torch.no_grad():
             q_click = torch.minimum(*critic([results] * len(ids), [f"click[{a}]" for a in ids])[:2]).numpy()
             q_buy = torch.minimum(*critic(item_pages, ["click[buy now]"] * len(ids))[:2]).numpy()
@@ -141,7 +142,7 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
 def purchases(cfg: Config, policy: Policy, games: int) -> dict[str, Any]:
     """Greedy games of `policy` on held-out instructions and the parts of each purchase."""
     envs = [make_env(cfg.env) for _ in range(games)]
-    played = play_games(policy, VectorTextEnv(envs), [EVAL_SEED + g for g in range(games)], greedy=True)
+    played = play_games(policy, VectorTextEnv(envs), [cfg.eval.seed + g for g in range(games)], greedy=True)
     bought = [env.store.purchases.get(env.session.session) for env in envs]  # type: ignore[attr-defined]
     done = [p for p in bought if p]
     return {
@@ -160,7 +161,9 @@ def purchases(cfg: Config, policy: Policy, games: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, required=True, help="a WebShop run folder with a checkpoint.pt")
-    parser.add_argument("--games", type=int, default=100, help="instructions probed (held-out seeds from 1,000,000)")
+    parser.add_argument(
+        "--games", type=int, default=100, help="instructions probed (the run's held-out seeds, eval.seed on)"
+    )
     parser.add_argument("--train-steps", type=int, default=0, help="train a fresh critic this long on the run's buffer")
     parser.add_argument("--every", type=int, default=100, help="probe every this many training steps")
     parser.add_argument("--purchases", action="store_true", help="count where greedy purchases fall short instead")
