@@ -65,6 +65,7 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     print(
         f"final    : greedy eval return {f['eval/return_mean']:.2f} ± {f['eval/return_stderr']:.2f} (std. error), "
         f"success {f['eval/success_rate']:.0%}"
+        + (f" (went back to the kept policy of iteration {f['eval/restored_to']})" if "eval/restored_to" in f else "")
     )
     if "eval/sampled_return_mean" in f:
         print(

@@ -296,6 +296,13 @@ class EvalConfig:
         "and keep the policy with the best validation return as best_policy.pt; the summary reports its "
         "held-out return beside the final one (archer train; the baselines ignore it)",
     )
+    restore_best: bool = _f(
+        False,
+        "with keep_best: when the validation return falls more than eval.restore_margin below the best so far, "
+        "go back to the kept policy (its weights; the actor's optimizer restarts) and go on from there, so that "
+        "late actor steps that break greedy play are undone (the critic and the buffer keep what they learned)",
+    )
+    restore_margin: float = _f(0.0, "restore_best: how far (in return) validation may fall below the best first")
 
 
 @dataclass
@@ -373,6 +380,7 @@ class Config:
                 "archer.kl_coef",
                 "archer.reward_scale",
                 "eval.transcripts",
+                "eval.restore_margin",
                 "run.threads",
             ],
         )
@@ -387,6 +395,8 @@ class Config:
                 f"archer.greedy_rollouts={self.archer.greedy_rollouts} exceeds archer.rollout_trajectories="
                 f"{self.archer.rollout_trajectories}; at most every game of an iteration can be greedy"
             )
+        if self.eval.restore_best and not self.eval.keep_best:
+            raise UserError("eval.restore_best=true goes back to the kept policy: set eval.keep_best=true too")
         if not 0 <= self.archer.gamma <= 1:
             raise UserError(f"archer.gamma={self.archer.gamma} must lie in [0, 1]")
         if not 0 < self.archer.tau <= 1:

@@ -232,7 +232,18 @@ def keep_if_best(learner: Learner, cfg: Config, run_dir: Path, held_out: dict[st
         }
         if is_main():
             save_checkpoint(policy_snapshot(learner, cfg), run_dir, BEST_FILENAME)
+        barrier()  # the file is whole before any process may restore from it
+    elif cfg.eval.restore_best and validation < learner.best["eval/validation_return_mean"] - cfg.eval.restore_margin:
+        restore_best_policy(learner, run_dir)
+        return {"eval/validation_return_mean": validation, "eval/restored_to": learner.best["iteration"]}
     return {"eval/validation_return_mean": validation}
+
+
+def restore_best_policy(learner: Learner, run_dir: Path) -> None:
+    """eval.restore_best: load best_policy.pt's weights into the policy and restart the actor's optimizer
+    (its moments belong to the steps being undone). The reference, critic and buffer stay as they are."""
+    learner.policy.model.load_state_dict(load_checkpoint(run_dir / BEST_FILENAME)["policy"])
+    learner.actor_opt.state.clear()
 
 
 def policy_snapshot(learner: Learner, cfg: Config) -> dict[str, Any]:
@@ -561,6 +572,8 @@ def train(cfg: Config, run_dir: Path | None = None, resume_run: bool = False) ->
     barrier()  # the main process has written the last row
     rows = log.read()
     final = dict(next((r for r in reversed(rows) if "eval/return_mean" in r), learner.start_eval))
+    if "eval/restored_to" in final and learner.best is not None:  # the last evaluation went back to the kept policy
+        final.update({k: v for k, v in learner.best.items() if k.startswith("eval/")})
     if learner.iteration > 0:
         sampled = evaluate(learner.policy, env_factory, cfg.eval.games, cfg.eval.seed, greedy=False)
         final["eval/sampled_return_mean"] = sampled.return_mean

@@ -46,6 +46,7 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("archer.iterations=-1", "archer.iterations=-1 must be >= 0"),
         ("archer.greedy_rollouts=40", "archer.greedy_rollouts=40 exceeds archer.rollout_trajectories=32"),
         ("archer.greedy_rollouts=-1", "archer.greedy_rollouts=-1 must be >= 0"),
+        ("eval.restore_best=true", "set eval.keep_best=true too"),
         ("gamma", "section.key=value"),
     ],
 )

@@ -118,3 +118,25 @@ def test_keep_best_keeps_the_policy_of_the_best_validation_return(tmp_path: Path
     out = capsys.readouterr().out
     assert f"best_policy.pt (iteration {best['iteration']}):" in out
     assert f"mean return  {best['eval/return_mean']:.3f}" in out
+
+
+def test_restore_best_goes_back_to_the_kept_policy_when_validation_falls(tmp_path: Path):
+    from archer.train import keep_if_best
+
+    summary = run(tmp_path, "r", "archer.iterations=1", "eval.keep_best=true", "eval.restore_best=true")
+    learner, cfg = summary.learner, load_run_config(tmp_path / "r")
+    kept = load_checkpoint(tmp_path / "r" / "best_policy.pt")["policy"]
+    # Break the policy and pretend the kept one was perfect: any validation return now lies below it.
+    with torch.no_grad():
+        for p in learner.policy.model.parameters():
+            p.add_(torch.randn_like(p))
+    learner.actor_opt.state[next(learner.policy.model.parameters())]["step"] = torch.tensor(5.0)
+    learner.best["eval/validation_return_mean"] = 1.0
+    metrics = keep_if_best(learner, cfg, tmp_path / "r", held_out={})
+    assert metrics["eval/restored_to"] == learner.best["iteration"]
+    for name, value in learner.policy.model.state_dict().items():
+        assert torch.equal(value, kept[name]), name
+    assert len(learner.actor_opt.state) == 0  # the undone steps' moments are gone
+    # Within the margin nothing is restored.
+    cfg.eval.restore_margin = 10.0
+    assert "eval/restored_to" not in keep_if_best(learner, cfg, tmp_path / "r", held_out={})
