@@ -115,7 +115,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     playable = ("policy.choose_from=", "policy.temperature=", "run.threads=", "run.device=")
     for override in args.overrides:
         if not (override.startswith("env.") or override.startswith(playable)):
-            raise UserError(f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}")
+            raise UserError(
+                f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}"
+            )
     cfg = apply_overrides(cfg, args.overrides).validate()
     other = None
     if args.against is not None:  # checked before any game is played

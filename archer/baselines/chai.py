@@ -78,7 +78,17 @@ def critic_steps(
     a = cfg.archer
     critic.train()
     rows = [
-        critic_step(critic, target, agent, buffer.sample(a.batch_size, rng), optimizer, a.gamma, a.tau, a.grad_clip, a.reward_scale)
+        critic_step(
+            critic,
+            target,
+            agent,
+            buffer.sample(a.batch_size, rng),
+            optimizer,
+            a.gamma,
+            a.tau,
+            a.grad_clip,
+            a.reward_scale,
+        )
         for _ in range(steps)
     ]
     critic.eval()

@@ -205,7 +205,9 @@ def train_offline_archer(cfg: Config, run_dir: Path | None = None, resume_run: b
         critic.train()
         batch = buffer.sample(ocfg.batch_size, rng)
         critic_rows.append(
-            iql_critic_step(critic, target, batch, critic_opt, a.gamma, ocfg.tau, a.grad_clip, expectile, a.reward_scale)
+            iql_critic_step(
+                critic, target, batch, critic_opt, a.gamma, ocfg.tau, a.grad_clip, expectile, a.reward_scale
+            )
         )
         critic.eval()
         if step > ocfg.actor_warmup_steps:

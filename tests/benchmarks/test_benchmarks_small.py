@@ -176,6 +176,8 @@ def test_webshop_critic_probe_scores_a_run_against_the_store_reward(tmp_path: Pa
         ]
     )
     assert [p["step"] for p in report["curve"]] == [1, 2] and report["overrides"] == ["critic.describe_actions=true"]
-    counts = load("webshop_critic").main(["--run", str(tmp_path / "ws"), "--games", "3", "--purchases", "--out", str(out)])
+    counts = load("webshop_critic").main(
+        ["--run", str(tmp_path / "ws"), "--games", "3", "--purchases", "--out", str(out)]
+    )
     assert counts["games"] == 3 and 0 <= counts["options_missed"] <= counts["with_goal_options"] <= 3
     assert 0.0 <= counts["mean_reward"] <= 1.0

@@ -197,5 +197,7 @@ def test_make_policy_keeps_to_valid_actions_unless_told_free(policy: Policy):
     from archer.envs.detective import observed_valid_actions
 
     auto = make_policy(load_config(None, ["env.name=textworld"]), policy.model, policy.tokenizer)
-    free = make_policy(load_config(None, ["env.name=textworld", "policy.choose_from=free"]), policy.model, policy.tokenizer)
+    free = make_policy(
+        load_config(None, ["env.name=textworld", "policy.choose_from=free"]), policy.model, policy.tokenizer
+    )
     assert auto.choices is observed_valid_actions and free.choices is None
