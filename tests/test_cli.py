@@ -97,9 +97,8 @@ def test_bc_then_eval_then_train_from_it(tmp_path: Path, capsys):  # type: ignor
     assert main(["bc", *TINY, f"run.out_dir={tmp_path}", "run.name=bc"]) == 0
     assert main(["eval", str(tmp_path / "bc"), "--games", "3"]) == 0
     assert "mean return" in capsys.readouterr().out
-    assert (
-        main(["eval", str(tmp_path / "bc"), "--games", "3", "env.max_turns=2", "run.device=cpu"]) == 0
-    )  # other game settings
+    # other game settings
+    assert main(["eval", str(tmp_path / "bc"), "--games", "3", "env.max_turns=2", "run.device=cpu"]) == 0
     import re
 
     assert float(re.search(r"mean turns\s+([0-9.]+)", capsys.readouterr().out).group(1)) <= 2  # type: ignore[union-attr]
