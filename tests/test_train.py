@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from archer.checkpoint import load_checkpoint
 from archer.config import load_config
+from archer.errors import UserError
 from archer.train import load_run_config, train
 from tests.tiny import TINY
 
@@ -55,6 +57,15 @@ def test_resume_continues_exactly(tmp_path: Path):
             assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs after resume"
     rows = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(r)["iteration"] for r in rows] == [0, 1, 2]
+
+
+def test_resuming_with_a_critic_that_does_not_fit_is_a_user_error(tmp_path: Path):
+    run(tmp_path, "r", "archer.iterations=1")
+    cfg = load_run_config(tmp_path / "r")
+    cfg.critic.head_hidden = 24  # the checkpoint's heads are 16 wide
+    with pytest.raises(UserError, match="critic does not fit"):
+        train(cfg, run_dir=tmp_path / "r", resume_run=True)
+    assert load_checkpoint(tmp_path / "r")["iteration"] == 1  # the run folder is left as it was
 
 
 def test_actor_can_train_at_the_latest_rollouts_states(tmp_path: Path):
