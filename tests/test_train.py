@@ -65,7 +65,7 @@ def test_resuming_with_a_critic_that_does_not_fit_is_a_user_error(tmp_path: Path
     cfg.critic.head_hidden = 24  # the checkpoint's heads are 16 wide
     with pytest.raises(UserError, match="critic does not fit"):
         train(cfg, run_dir=tmp_path / "r", resume_run=True)
-    assert load_checkpoint(tmp_path / "r")["iteration"] == 1  # the run folder is left as it was
+    assert load_checkpoint(tmp_path / "r")["iteration"] == 1  # its checkpoint is untouched
 
 
 def test_actor_can_train_at_the_latest_rollouts_states(tmp_path: Path):
