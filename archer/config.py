@@ -54,6 +54,11 @@ class EnvConfig:
     webshop_goal_count: int = _f(
         0, "webshop only: ... or start + s mod count when count > 0 (a fixed range, as the paper's 2000..2099)"
     )
+    webshop_validation_start: int = _f(
+        -1,
+        "webshop only: validation games (eval.keep_best, bc.select_games) play this range instead (start + s mod "
+        "count); -1 = the training range, where with a fixed range validation replays the held-out instructions",
+    )
     game_path: str | None = _f(
         None, "detective only: path to detective.z5 (empty = ../shared/games/detective.z5 beside the repo or the cwd)"
     )
@@ -394,6 +399,16 @@ class Config:
             raise UserError(
                 f"archer.greedy_rollouts={self.archer.greedy_rollouts} exceeds archer.rollout_trajectories="
                 f"{self.archer.rollout_trajectories}; at most every game of an iteration can be greedy"
+            )
+        if self.env.webshop_validation_start < -1:
+            raise UserError(
+                f"env.webshop_validation_start={self.env.webshop_validation_start} must be >= 0 "
+                "(or -1: the training range)"
+            )
+        if self.env.webshop_validation_start >= 0 and self.env.webshop_goal_count == 0:
+            raise UserError(
+                "env.webshop_validation_start needs a fixed range of instructions (env.webshop_goal_count > 0); "
+                "without one, validation games already play instructions of their own seeds"
             )
         if self.eval.restore_best and not self.eval.keep_best:
             raise UserError("eval.restore_best=true goes back to the kept policy: set eval.keep_best=true too")

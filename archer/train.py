@@ -43,7 +43,7 @@ from archer.distributed import (
     share,
     world_size,
 )
-from archer.envs import make_env, make_scripted_player
+from archer.envs import make_env, make_scripted_player, validation_config
 from archer.errors import UserError
 from archer.evaluate import EvalResult, eval_due, evaluate, transcript
 from archer.logger import MetricsLog, plot_learning_curve
@@ -220,9 +220,12 @@ def keep_if_best(learner: Learner, cfg: Config, run_dir: Path, held_out: dict[st
     """eval.keep_best: play the validation games; save the policy as best_policy.pt if it beats the best so far.
 
     Selection uses games of their own seeds, so the held-out return of the kept policy stays an
-    honest estimate. Returns the validation metrics for the log row."""
+    honest estimate, except where those seeds replay the held-out games: a deterministic game
+    (detective) or WebShop's fixed instruction range without env.webshop_validation_start.
+    Returns the validation metrics for the log row."""
     seed = cfg.eval.seed + VALIDATION_OFFSET
-    validation = evaluate(learner.policy, lambda: make_env(cfg.env), cfg.eval.games, seed).return_mean
+    env_cfg = validation_config(cfg.env)
+    validation = evaluate(learner.policy, lambda: make_env(env_cfg), cfg.eval.games, seed).return_mean
     if learner.best is None or validation > learner.best["eval/validation_return_mean"]:
         learner.best = {
             "iteration": learner.iteration,
@@ -347,7 +350,8 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
                 validation_seed = cfg.eval.seed + VALIDATION_OFFSET
 
                 def score() -> float:
-                    result = evaluate(policy, lambda: make_env(cfg.env), cfg.bc.select_games, validation_seed)
+                    env_cfg = validation_config(cfg.env)
+                    result = evaluate(policy, lambda: make_env(env_cfg), cfg.bc.select_games, validation_seed)
                     say(f"behaviour cloning: validation greedy return {result.return_mean:.2f}")
                     return result.return_mean
 

@@ -47,6 +47,8 @@ def test_recipe_then_overrides(tmp_path: Path):
         ("archer.greedy_rollouts=40", "archer.greedy_rollouts=40 exceeds archer.rollout_trajectories=32"),
         ("archer.greedy_rollouts=-1", "archer.greedy_rollouts=-1 must be >= 0"),
         ("eval.restore_best=true", "set eval.keep_best=true too"),
+        ("env.webshop_validation_start=-2", "env.webshop_validation_start=-2 must be >= 0"),
+        ("env.webshop_validation_start=2100", "needs a fixed range of instructions"),
         ("gamma", "section.key=value"),
     ],
 )

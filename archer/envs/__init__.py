@@ -1,7 +1,7 @@
 """Multi-turn text environments (strings in, strings out), one module each.
 
 `make_env(cfg)` builds the game a config names; `make_scripted_player(cfg, seed)` its scripted
-demonstrator. The names:
+demonstrator; `validation_config(cfg)` the config of the games that select policies. The names:
 
 - `guess_number`: find a hidden integer in 1..n with comparisons; exact optimal values known.
 - `twenty_questions`: the paper's Twenty Questions over 157 objects, local knowledge-base oracle.
@@ -14,6 +14,7 @@ demonstrator. The names:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,16 @@ def _need_webshop_packages() -> None:
         import rapidfuzz  # noqa: F401
     except ImportError as exc:
         raise UserError(f"webshop needs {exc.name}: pip install 'archer-rl[webshop]'") from exc
+
+
+def validation_config(cfg: EnvConfig) -> EnvConfig:
+    """The env config of validation games: `cfg` itself, except WebShop's own validation range when one is set.
+
+    Validation games use seeds of their own; only a fixed instruction range (webshop_goal_count) maps
+    those seeds back onto the held-out instructions, so WebShop may name a second range for them."""
+    if cfg.name == "webshop" and cfg.webshop_validation_start >= 0:
+        return dataclasses.replace(cfg, webshop_goal_start=cfg.webshop_validation_start)
+    return cfg
 
 
 def make_env(cfg: EnvConfig) -> TextEnv:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from archer.config import Config
-from archer.envs import make_env, make_scripted_player
+from archer.envs import make_env, make_scripted_player, validation_config
 from archer.envs.base import WordQuery
 from archer.envs.webshop import RandomClicker, ScriptedPlayer, WebShopEnv
 from archer.envs.webshop.env import goal_of_seed
@@ -66,6 +66,20 @@ def test_registry_builds_env_and_player_from_config():
     game = play_scripted(env, player, 0)
     assert game.turns[-1].terminated and game.success is not None
     assert any("[button]" in line for line in env.tokenizer_corpus())
+
+
+def test_validation_games_can_play_their_own_instruction_range():
+    cfg = Config()
+    cfg.env.name, cfg.env.webshop_products = "webshop", SIZE
+    cfg.env.webshop_goal_start, cfg.env.webshop_goal_count = 2000, 100
+    cfg.validate()
+    assert validation_config(cfg.env) is cfg.env  # by default validation replays the training range
+    cfg.env.webshop_validation_start = 2100
+    cfg.validate()
+    seed = 100_007  # validation seeds lie from eval.seed + 100000
+    assert make_env(cfg.env).reset(seed=seed)[1]["goal"] == 2007
+    assert make_env(validation_config(cfg.env)).reset(seed=seed)[1]["goal"] == 2107
+    assert cfg.env.webshop_goal_start == 2000  # the training config is left as it was
 
 
 def test_scripted_shopper_beats_random_clicks():
