@@ -151,3 +151,19 @@ def test_restore_best_goes_back_to_the_kept_policy_when_validation_falls(tmp_pat
     # Within the margin nothing is restored.
     cfg.eval.restore_margin = 10.0
     assert "eval/restored_to" not in keep_if_best(learner, cfg, tmp_path / "r", held_out={})
+
+
+def test_validation_games_come_from_the_validation_config(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from archer import train as train_module
+
+    summary = run(tmp_path, "v", "archer.iterations=1", "eval.keep_best=true")
+    learner, cfg = summary.learner, load_run_config(tmp_path / "v")
+    built: list[int] = []
+    real_make_env = train_module.make_env
+    # WebShop's own validation range is one such config; here a marker stands in for it.
+    monkeypatch.setattr(train_module, "validation_config", lambda env: dataclasses.replace(env, max_turns=2))
+    monkeypatch.setattr(train_module, "make_env", lambda env: built.append(env.max_turns) or real_make_env(env))
+    train_module.keep_if_best(learner, cfg, tmp_path / "v", held_out={})
+    assert built and set(built) == {2}
