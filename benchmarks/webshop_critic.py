@@ -24,10 +24,14 @@ actions, and probes it every `--every` steps: the same data for every critic set
     python benchmarks/webshop_critic.py --run runs/NAME --games 100
     python benchmarks/webshop_critic.py --run runs/NAME --train-steps 300 --every 100 critic.describe_actions=true
     python benchmarks/webshop_critic.py --run runs/NAME --purchases [--policy runs/NAME/bc_policy.pt]
+    python benchmarks/webshop_critic.py --run runs/NAME --options 16 [--policy runs/NAME/bc_policy.pt]
 
 `--purchases` plays the run's policy (or `--policy`, a checkpoint in that run folder) greedily on
 `--games` held-out instructions and counts where its purchases fall short, from the store's record
 of each purchase: wrong product type, price over the bound, goal attributes or options missed.
+`--options N` samples N moves of that policy at the page of the product the shopper opens and
+reports how often it tries an option and how often it buys at once: an actor step can only
+learn an option that its samples try.
 
 Results go to benchmarks/results/webshop_critic.json (with `--out`), with the machine and the run.
 """
@@ -86,6 +90,45 @@ def page_products(observation: str) -> list[str]:
     return re.findall(r"^\[(?:clicked button|button)\] ([A-Z0-9]{10}) \[", observation, flags=re.MULTILINE)
 
 
+def shopper_search(env: Any, shopper: ScriptedPlayer, seed: int) -> tuple[str, str]:
+    """The skill-1 shopper's search for game `seed`: its query and the results page."""
+    obs, _ = env.reset(seed=seed)
+    query = shopper.act(obs)
+    return query, env.step(query)[0]
+
+
+def option_moves(item: str) -> list[str]:
+    """The option clicks an item page offers (the indented buttons under each option group's name)."""
+    return [f"click[{v}]" for v in re.findall(r"^  \[button\] (.+) \[button_\]$", item, re.M)]
+
+
+def option_samples(cfg: Config, policy: Policy, games: int, samples: int) -> dict[str, Any]:
+    """At the page of the product the shopper opens, how often the sampling policy tries an option.
+
+    `samples` utterances at the policy's temperature per page; only pages that offer options count.
+    An actor step can only learn an option that its samples try."""
+    env, shopper = make_env(cfg.env), ScriptedPlayer(skill=1.0, seed=0)
+    option_share, buy_share = [], []
+    for g in range(games):
+        seed = cfg.eval.seed + g
+        query, results = shopper_search(env, shopper, seed)
+        item, _ = replay(env, seed, [query, shopper.act(results)])
+        options = {m.lower() for m in option_moves(item)}
+        if not options:
+            continue
+        with torch.no_grad():
+            moves = [t.strip().lower() for t in policy.sample([item] * samples).texts]
+        option_share.append(float(np.mean([m in options for m in moves])))
+        buy_share.append(float(np.mean([m == "click[buy now]" for m in moves])))
+    return {
+        "pages_with_options": len(option_share),
+        "samples_per_page": samples,
+        "option_click_share": float(np.mean(option_share)) if option_share else None,
+        "buy_now_share": float(np.mean(buy_share)) if buy_share else None,
+        "pages_with_no_option_tried": float(np.mean([s == 0 for s in option_share])) if option_share else None,
+    }
+
+
 def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict[str, Any]:
     critic.eval()
     env = make_env(cfg.env)
@@ -95,9 +138,7 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
     rows |= {k: [] for k in ("best", "mean", "policy_pick", "option_best", "option_buy_now", "option_policy_pick")}
     for g in range(games):
         seed = cfg.eval.seed + g
-        obs, _ = env.reset(seed=seed)
-        query = shopper.act(obs)
-        results, *_ = env.step(query)
+        query, results = shopper_search(env, shopper, seed)
         ids = page_products(results)
         if len(ids) < 2:
             continue
@@ -110,7 +151,7 @@ def probe(cfg: Config, critic: DoubleCritic, policy: Policy, games: int) -> dict
         # At the page of the product the shopper opens: buy now, or one option click and then buy.
         opened = shopper.act(results)
         item, _ = replay(env, seed, [query, opened])
-        moves = ["click[buy now]"] + [f"click[{v}]" for v in re.findall(r"^  \[button\] (.+) \[button_\]$", item, re.M)]
+        moves = ["click[buy now]"] + option_moves(item)
         option_rewards = [
             replay(env, seed, [query, opened] + ([move] if move == "click[buy now]" else [move, "click[buy now]"]))[1]
             for move in moves
@@ -167,7 +208,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--train-steps", type=int, default=0, help="train a fresh critic this long on the run's buffer")
     parser.add_argument("--every", type=int, default=100, help="probe every this many training steps")
     parser.add_argument("--purchases", action="store_true", help="count where greedy purchases fall short instead")
-    parser.add_argument("--policy", type=Path, default=None, help="with --purchases: a policy checkpoint of the run")
+    parser.add_argument(
+        "--options",
+        type=int,
+        default=0,
+        help="sample this many moves at each opened product's page and count option clicks instead",
+    )
+    parser.add_argument(
+        "--policy", type=Path, default=None, help="with --purchases or --options: a policy checkpoint of the run"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "webshop_critic.json")
@@ -181,14 +230,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     apply_overrides(cfg, args.overrides)
     state = load_checkpoint(args.run)
     curve = []
-    if args.purchases:
+    if args.purchases or args.options:
         policy_state = load_checkpoint(args.policy) if args.policy else state
-        counts = purchases(cfg, restore_policy(cfg, policy_state, args.run, torch.device("cpu")), args.games)
+        policy = restore_policy(cfg, policy_state, args.run, torch.device("cpu"))
+        if args.purchases:
+            kind, counts = "purchases", purchases(cfg, policy, args.games)
+        else:
+            seed_everything(args.seed)
+            kind, counts = "options", option_samples(cfg, policy, args.games, args.options)
         print(json.dumps(counts))
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(
-            json.dumps({"run": str(args.run), "policy": str(args.policy), "purchases": counts}, indent=2)
-        )
+        args.out.write_text(json.dumps({"run": str(args.run), "policy": str(args.policy), kind: counts}, indent=2))
         return counts
     if not args.train_steps:  # the run's own critic and policy
         policy = restore_policy(cfg, state, args.run, torch.device("cpu"))

@@ -181,3 +181,8 @@ def test_webshop_critic_probe_scores_a_run_against_the_store_reward(tmp_path: Pa
     )
     assert counts["games"] == 3 and 0 <= counts["options_missed"] <= counts["with_goal_options"] <= 3
     assert 0.0 <= counts["mean_reward"] <= 1.0
+    tried = load("webshop_critic").main(
+        ["--run", str(tmp_path / "ws"), "--games", "3", "--options", "4", "--out", str(out)]
+    )
+    assert tried["samples_per_page"] == 4 and 1 <= tried["pages_with_options"] <= 3
+    assert 0.0 <= tried["option_click_share"] + tried["buy_now_share"] <= 1.0
