@@ -221,7 +221,8 @@ def keep_if_best(learner: Learner, cfg: Config, run_dir: Path, held_out: dict[st
 
     Selection uses games of their own seeds, so the held-out return of the kept policy stays an
     honest estimate, except where those seeds replay the held-out games: a deterministic game
-    (detective) or WebShop's fixed instruction range without env.webshop_validation_start.
+    (detective), TextWorld (seeds from eval.seed all play its held-out games), or WebShop's fixed
+    instruction range without env.webshop_validation_start.
     Returns the validation metrics for the log row."""
     seed = cfg.eval.seed + VALIDATION_OFFSET
     env_cfg = validation_config(cfg.env)
