@@ -46,8 +46,10 @@ def _need_webshop_packages() -> None:
 def validation_config(cfg: EnvConfig) -> EnvConfig:
     """The env config of validation games: `cfg` itself, except WebShop's own validation range when one is set.
 
-    Validation games use seeds of their own; only a fixed instruction range (webshop_goal_count) maps
-    those seeds back onto the held-out instructions, so WebShop may name a second range for them."""
+    Validation games use seeds of their own, but WebShop's fixed instruction range (webshop_goal_count)
+    maps those seeds back onto the held-out instructions, so WebShop may name a second range for them
+    (detective, one deterministic game, and TextWorld, whose seeds from eval.seed all play held-out
+    games, replay them too and have no second range yet)."""
     if cfg.name == "webshop" and cfg.webshop_validation_start >= 0:
         return dataclasses.replace(cfg, webshop_goal_start=cfg.webshop_validation_start)
     return cfg
