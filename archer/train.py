@@ -107,6 +107,12 @@ class Summary:
 VALIDATION_OFFSET = 100_000
 
 
+def play_validation(policy: Policy, cfg: Config, games: int) -> EvalResult:
+    """Greedy play of `games` validation games: seeds from eval.seed + VALIDATION_OFFSET, on `validation_config`."""
+    env_cfg = validation_config(cfg.env)
+    return evaluate(policy, lambda: make_env(env_cfg), games, cfg.eval.seed + VALIDATION_OFFSET)
+
+
 def say(message: str) -> None:
     """Print a line above the progress bar, from the main process only."""
     if is_main():
@@ -224,9 +230,7 @@ def keep_if_best(learner: Learner, cfg: Config, run_dir: Path, held_out: dict[st
     (detective), TextWorld (seeds from eval.seed all play its held-out games), or WebShop's fixed
     instruction range without env.webshop_validation_start.
     Returns the validation metrics for the log row."""
-    seed = cfg.eval.seed + VALIDATION_OFFSET
-    env_cfg = validation_config(cfg.env)
-    validation = evaluate(learner.policy, lambda: make_env(env_cfg), cfg.eval.games, seed).return_mean
+    validation = play_validation(learner.policy, cfg, cfg.eval.games).return_mean
     if learner.best is None or validation > learner.best["eval/validation_return_mean"]:
         learner.best = {
             "iteration": learner.iteration,
@@ -348,11 +352,9 @@ def setup(cfg: Config, run_dir: Path, log: MetricsLog) -> Learner:
 
             score = None
             if cfg.bc.select_games:
-                validation_seed = cfg.eval.seed + VALIDATION_OFFSET
 
                 def score() -> float:
-                    env_cfg = validation_config(cfg.env)
-                    result = evaluate(policy, lambda: make_env(env_cfg), cfg.bc.select_games, validation_seed)
+                    result = play_validation(policy, cfg, cfg.bc.select_games)
                     say(f"behaviour cloning: validation greedy return {result.return_mean:.2f}")
                     return result.return_mean
 
