@@ -167,3 +167,8 @@ def test_validation_games_come_from_the_validation_config(tmp_path: Path, monkey
     monkeypatch.setattr(train_module, "make_env", lambda env: built.append(env.max_turns) or real_make_env(env))
     train_module.keep_if_best(learner, cfg, tmp_path / "v", held_out={})
     assert built and set(built) == {2}
+
+
+def test_bc_select_games_scores_every_epoch_on_validation_games(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    run(tmp_path, "b", "archer.iterations=0", "bc.epochs=2", "bc.select_games=2")
+    assert capsys.readouterr().out.count("behaviour cloning: validation greedy return") == 2
