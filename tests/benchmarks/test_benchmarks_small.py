@@ -6,6 +6,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.tiny import TINY, TINY_MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +188,41 @@ def test_webshop_critic_probe_scores_a_run_against_the_store_reward(tmp_path: Pa
     )
     assert tried["samples_per_page"] == 4 and 1 <= tried["pages_with_options"] <= 3
     assert 0.0 <= tried["option_click_share"] + tried["buy_now_share"] <= 1.0
+
+
+def test_webshop_actor_benchmark_values_moves_by_playing_them_out(tmp_path: Path):
+    from archer.cli import main as cli
+    from archer.config import load_config
+    from archer.envs import make_env
+    from archer.envs.webshop import ScriptedPlayer
+    from archer.train import restore_policy
+
+    models = [t for t in TINY_MODELS if not t.startswith("env.")]
+    webshop = ["env.webshop_products=300", "env.demo_games=6", "env.max_turns=5", "bc.epochs=1", "eval.games=3"]
+    common = [*models, *webshop, "run.progress=false"]
+    config = str(ROOT / "configs" / "webshop.yaml")
+    assert cli(["bc", "--config", config, f"run.out_dir={tmp_path}", "run.name=bc", *common]) == 0
+    module = load("webshop_actor")
+    cfg = load_config(ROOT / "configs" / "webshop.yaml", [*common, "archer.gamma=0.5"])
+    policy = restore_policy(cfg, module.load_checkpoint(tmp_path / "bc"), tmp_path / "bc", module.torch.device("cpu"))
+
+    # The skill-1 shopper walks to a product page; buying there is worth exactly the store's score.
+    env, shopper = make_env(cfg.env), ScriptedPlayer(skill=1.0, seed=0)
+    obs, _ = env.reset(seed=3)
+    before: list[str] = []
+    while "[button] Buy Now [button_]" not in obs.rsplit("Observation:\n", 1)[-1]:
+        before.append(shopper.act(obs))
+        obs, *_ = env.step(before[-1])
+    _, bought, *_ = env.step("click[buy now]")
+    critic = module.MonteCarloCritic(cfg, policy, {obs: (3, before)})
+    q, q2, v, _ = critic([obs, obs], ["click[buy now]", "click[description]"])
+    assert q[0].item() == pytest.approx(bought) and bool((q == q2).all() and (q == v).all())
+    # Any other move is played out greedily to the end and discounted by γ per action after it.
+    assert 0.0 <= q[1].item() <= 0.5
+
+    out = tmp_path / "actor.json"
+    args = ["--bc-run", str(tmp_path / "bc"), "--steps", "1", "--every", "1", "--games-per-step", "2"]
+    report = module.main([*args, "--out", str(out), *common, "archer.batch_size=2", "archer.baseline=group",
+                          "archer.actor_samples=2"])  # fmt: skip
+    assert [p["step"] for p in report["curve"]] == [0, 1] and json.loads(out.read_text())["curve"] == report["curve"]
+    assert report["curve"][0]["paired_gain"] == 0.0 and report["curve"][1]["better"] + report["curve"][1]["worse"] <= 3
