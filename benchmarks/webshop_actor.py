@@ -16,6 +16,13 @@ policy (the store is deterministic); the only noise left is which utterances the
 
     python benchmarks/webshop_actor.py --bc-run runs/NAME/bc_policy.pt --steps 40 --every 10 \
         archer.baseline=group archer.actor_samples=4 run.threads=2
+    python benchmarks/webshop_actor.py --bc-run runs/NAME/bc_policy.pt --critic runs/NAME --states 64 \
+        archer.baseline=group archer.actor_samples=4
+
+`--critic RUN` trains nothing: at `--states` states of the policy's own games it samples the
+utterances an actor step would and scores them with both the played-out values and RUN's learned
+critic (min of its two Q heads), then reports how far the learned group advantages agree with the
+true ones: their sign where the true advantage is not ~0, their correlation, and each one's spread.
 
 Games and evaluation follow configs/webshop.yaml (the fixed range 2000..2099 for both, as the
 recipe). Results go to benchmarks/results/webshop_actor.json with the machine and the settings.
@@ -32,15 +39,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from archer.actor_update import actor_step
+from archer.actor_update import actor_step, group_advantage
 from archer.checkpoint import load_checkpoint
 from archer.config import Config, load_config
 from archer.envs import VectorTextEnv, make_env
 from archer.evaluate import evaluate, standard_error
+from archer.models.build import build_critic
 from archer.models.policy import Policy
 from archer.rollout import play_games
 from archer.seeding import seed_everything
-from archer.train import from_run_folder, restore_policy
+from archer.train import from_run_folder, load_run_config, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,12 +91,72 @@ class MonteCarloCritic:
         return q, q, q, q
 
 
+def play_routes(
+    policy: Policy, venv: VectorTextEnv, seeds: list[int], routes: dict[str, tuple[int, list[str]]]
+) -> list[str]:
+    """Play one game per seed with the policy (sampling); record how to reach each state. Returns the states."""
+    policy.model.eval()
+    states: list[str] = []
+    for game in play_games(policy, venv, seeds):
+        for k, turn in enumerate(game.turns):
+            routes[turn.observation] = (game.seed, [t.action for t in game.turns[:k]])
+            states.append(turn.observation)
+    return states
+
+
+def compare_critic(
+    cfg: Config, policy: Policy, run: Path, n_states: int, games_per_round: int, rng: np.random.Generator
+) -> dict:
+    """The learned critic's group advantages against the played-out ones, on the same sampled utterances."""
+    run_cfg = load_run_config(run)
+    learned = build_critic(run_cfg, policy)
+    learned.load_state_dict(load_checkpoint(run)["critic"])
+    learned.eval()
+    routes: dict[str, tuple[int, list[str]]] = {}
+    true_values = MonteCarloCritic(cfg, policy, routes)
+    venv = VectorTextEnv([make_env(cfg.env) for _ in range(games_per_round)])
+    pool: list[str] = []
+    seed = 0
+    while len(pool) < n_states:
+        pool += play_routes(policy, venv, list(range(seed, seed + games_per_round)), routes)
+        seed += games_per_round
+    picked = [pool[i] for i in rng.choice(len(pool), size=n_states, replace=False)]
+    group = cfg.archer.actor_samples
+    states = [s for s in picked for _ in range(group)]
+    true_adv, learned_adv = [], []
+    for start in range(0, len(states), 32 * group):
+        chunk = states[start : start + 32 * group]
+        with torch.no_grad():
+            texts = policy.sample(chunk).texts
+            q1, q2, _, _ = learned(chunk, texts)
+        true_adv.append(group_advantage(true_values(chunk, texts)[0], group))
+        learned_adv.append(group_advantage(torch.minimum(q1, q2), group))
+    a_true, a_learned = torch.cat(true_adv).numpy(), torch.cat(learned_adv).numpy()
+    clear = np.abs(a_true) > 0.01
+    agree = np.sign(a_true[clear]) == np.sign(a_learned[clear])
+    both = np.abs(a_learned) > 1e-6
+    return {
+        "what": "learned critic's group advantages vs played-out values, same states and utterances",
+        "critic_run": str(run),
+        "states": n_states,
+        "samples_per_state": group,
+        "utterances_with_clear_true_advantage": int(clear.sum()),
+        "sign_agreement": float(agree.mean()) if clear.any() else None,
+        "sign_agreement_stderr": standard_error(agree.astype(float)) if clear.sum() > 1 else None,
+        "correlation": float(np.corrcoef(a_true[both], a_learned[both])[0, 1]) if both.sum() > 2 else None,
+        "true_advantage_std": float(a_true.std()),
+        "learned_advantage_std": float(a_learned.std()),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bc-run", type=Path, required=True, help="a WebShop run folder or a policy file in one")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--every", type=int, default=10, help="evaluate every this many actor steps")
     parser.add_argument("--games-per-step", type=int, default=8, help="on-policy games whose states the actor uses")
+    parser.add_argument("--critic", type=Path, help="compare this run's learned critic with the played-out values")
+    parser.add_argument("--states", type=int, default=64, help="--critic: states compared")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "webshop_actor.json")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args(argv)
@@ -105,6 +173,13 @@ def main(argv: list[str] | None = None) -> dict:
     reference = restore_policy(cfg, state, run_dir, torch.device("cpu"))
     for p in reference.model.parameters():
         p.requires_grad_(False)
+    if args.critic is not None:
+        report = compare_critic(cfg, policy, args.critic, args.states, args.games_per_step, rng)
+        report["machine"] = f"{platform.machine()}, {torch.get_num_threads()} torch threads"
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2))
+        return report
     optimizer = torch.optim.AdamW(policy.model.parameters(), lr=cfg.archer.actor_lr)
     venv = VectorTextEnv([make_env(cfg.env) for _ in range(args.games_per_step)])
     routes: dict[str, tuple[int, list[str]]] = {}
@@ -132,13 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
     t0 = time.time()
     seed = 0
     for step in range(1, args.steps + 1):
-        policy.model.eval()
-        games = play_games(policy, venv, list(range(seed, seed + args.games_per_step)))
-        pool: list[str] = []
-        for game in games:
-            for k, turn in enumerate(game.turns):
-                routes[turn.observation] = (game.seed, [t.action for t in game.turns[:k]])
-                pool.append(turn.observation)
+        pool = play_routes(policy, venv, list(range(seed, seed + args.games_per_step)), routes)
         seed += args.games_per_step
         states = [pool[i] for i in rng.integers(0, len(pool), size=cfg.archer.batch_size)]
         policy.model.train()

@@ -191,20 +191,26 @@ def test_webshop_critic_probe_scores_a_run_against_the_store_reward(tmp_path: Pa
 
 
 def test_webshop_actor_benchmark_values_moves_by_playing_them_out(tmp_path: Path):
-    from archer.cli import main as cli
     from archer.config import load_config
     from archer.envs import make_env
     from archer.envs.webshop import ScriptedPlayer
-    from archer.train import restore_policy
+    from archer.train import restore_policy, train
 
-    models = [t for t in TINY_MODELS if not t.startswith("env.")]
-    webshop = ["env.webshop_products=300", "env.demo_games=6", "env.max_turns=5", "bc.epochs=1", "eval.games=3"]
-    common = [*models, *webshop, "run.progress=false"]
-    config = str(ROOT / "configs" / "webshop.yaml")
-    assert cli(["bc", "--config", config, f"run.out_dir={tmp_path}", "run.name=bc", *common]) == 0
+    models = [t for t in TINY if not t.startswith("env.")]
+    webshop = [
+        "env.webshop_products=300",
+        "env.demo_games=6",
+        "env.max_turns=5",
+        "eval.games=3",
+        "archer.greedy_rollouts=1",
+    ]
+    common = [*models, *webshop]
+    train(load_config(ROOT / "configs" / "webshop.yaml", [*common, "archer.iterations=1", f"run.out_dir={tmp_path}",
+                                                          "run.name=ws"]))  # fmt: skip
+    run = tmp_path / "ws"
     module = load("webshop_actor")
     cfg = load_config(ROOT / "configs" / "webshop.yaml", [*common, "archer.gamma=0.5"])
-    policy = restore_policy(cfg, module.load_checkpoint(tmp_path / "bc"), tmp_path / "bc", module.torch.device("cpu"))
+    policy = restore_policy(cfg, module.load_checkpoint(run / "bc_policy.pt"), run, module.torch.device("cpu"))
 
     # The skill-1 shopper walks to a product page; buying there is worth exactly the store's score.
     env, shopper = make_env(cfg.env), ScriptedPlayer(skill=1.0, seed=0)
@@ -221,8 +227,13 @@ def test_webshop_actor_benchmark_values_moves_by_playing_them_out(tmp_path: Path
     assert 0.0 <= q[1].item() <= 0.5
 
     out = tmp_path / "actor.json"
-    args = ["--bc-run", str(tmp_path / "bc"), "--steps", "1", "--every", "1", "--games-per-step", "2"]
-    report = module.main([*args, "--out", str(out), *common, "archer.batch_size=2", "archer.baseline=group",
-                          "archer.actor_samples=2"])  # fmt: skip
+    args = ["--bc-run", str(run / "bc_policy.pt"), "--games-per-step", "2", "--out", str(out)]
+    group = [*common, "archer.batch_size=2", "archer.baseline=group", "archer.actor_samples=2"]
+    report = module.main([*args, "--steps", "1", "--every", "1", *group])
     assert [p["step"] for p in report["curve"]] == [0, 1] and json.loads(out.read_text())["curve"] == report["curve"]
     assert report["curve"][0]["paired_gain"] == 0.0 and report["curve"][1]["better"] + report["curve"][1]["worse"] <= 3
+    # The run's learned critic against the played-out values, on the same sampled utterances.
+    compared = module.main([*args, "--critic", str(run), "--states", "3", *group])
+    assert compared["states"] == 3 and compared["samples_per_state"] == 2
+    assert 0 <= compared["utterances_with_clear_true_advantage"] <= 6 and compared["true_advantage_std"] >= 0
+    assert compared["sign_agreement"] is None or 0.0 <= compared["sign_agreement"] <= 1.0
