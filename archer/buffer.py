@@ -3,7 +3,9 @@
 A ring: once full, each new transition overwrites the oldest. Sampling is uniform over the
 transitions held (the reference drew `randint(0, size) % capacity`, which is not uniform after
 the ring wraps). `done` is the game's own termination, never a turn-limit truncation, because
-the critic bootstraps on 1 - done.
+the critic bootstraps on 1 - done. Each transition inserted with its game (`add_games`) also
+keeps the rewards that followed it in that game, from which the critic can form the game's
+discounted return-to-go (`archer.mc_weight`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Batch:
     rewards: np.ndarray  # [B] float32
     next_observations: list[str]
     dones: np.ndarray  # [B] float32, 1.0 where the game terminated
+    future_rewards: list[tuple[float, ...] | None] | None = None  # rewards of the turn and the rest of its game
 
 
 class ReplayBuffer:
@@ -35,24 +38,29 @@ class ReplayBuffer:
             raise ValueError(f"capacity must be >= 1, got {capacity}")
         self.capacity = capacity
         self.items: list[Transition] = []
+        self.futures: list[tuple[float, ...] | None] = []  # per slot: this turn's reward and the game's later ones
         self.next = 0  # slot the next insert writes once the ring is full
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def add(self, transition: Transition) -> None:
+    def add(self, transition: Transition, future_rewards: tuple[float, ...] | None = None) -> None:
+        """Insert one transition; `future_rewards` (its reward and the later ones of its game) if known."""
         if len(self.items) < self.capacity:
             self.items.append(transition)
+            self.futures.append(future_rewards)
         else:
             self.items[self.next] = transition
+            self.futures[self.next] = future_rewards
         self.next = (self.next + 1) % self.capacity
 
     def add_games(self, games: list[Game]) -> int:
-        """Insert every turn of every game; returns the number of transitions added."""
+        """Insert every turn of every game, each with the rewards from it to the game's end; returns the count."""
         n = 0
         for game in games:
-            for t in game.turns:
-                self.add(t)
+            rewards = tuple(float(t.reward) for t in game.turns)
+            for k, t in enumerate(game.turns):
+                self.add(t, rewards[k:])
                 n += 1
         return n
 
@@ -72,12 +80,17 @@ class ReplayBuffer:
             rewards=np.array([t.reward for t in picked], dtype=np.float32),
             next_observations=[t.next_observation for t in picked],
             dones=np.array([float(t.terminated) for t in picked], dtype=np.float32),
+            future_rewards=[self.futures[i] for i in idx],
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {"capacity": self.capacity, "next": self.next, "items": [vars(t) for t in self.items]}
+        items = [vars(t) for t in self.items]
+        futures = [list(f) if f is not None else None for f in self.futures]
+        return {"capacity": self.capacity, "next": self.next, "items": items, "futures": futures}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.capacity = int(state["capacity"])
         self.next = int(state["next"])
         self.items = [Transition(**t) for t in state["items"]]
+        futures = state.get("futures") or [None] * len(self.items)  # checkpoints before returns were kept
+        self.futures = [tuple(f) if f is not None else None for f in futures]

@@ -186,6 +186,11 @@ class ArcherConfig:
         "stay near 1 and the clipped gradient still fits them); the actor's advantages and all returns stay in "
         "game units",
     )
+    mc_weight: float = _f(
+        0.0,
+        "mix the game's discounted return from each turn into Q's target: (1 - w) TD target + w return "
+        "(0 = the paper's TD target; the return is that of the policy that played the game)",
+    )
     tau: float = _f(0.1, "Polyak rate of the target critic, applied after every critic step")
     v_target: str = _f(
         "sample",
@@ -414,6 +419,8 @@ class Config:
             raise UserError("eval.restore_best=true goes back to the kept policy: set eval.keep_best=true too")
         if not 0 <= self.archer.gamma <= 1:
             raise UserError(f"archer.gamma={self.archer.gamma} must lie in [0, 1]")
+        if not 0 <= self.archer.mc_weight <= 1:
+            raise UserError(f"archer.mc_weight={self.archer.mc_weight} must lie in [0, 1] (0 = TD targets only)")
         if not 0 < self.archer.tau <= 1:
             raise UserError(f"archer.tau={self.archer.tau} must lie in (0, 1]; 1 copies the critic every step")
         if self.policy.temperature <= 0:

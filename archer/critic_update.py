@@ -10,6 +10,14 @@ With `archer.v_target=greedy` the V target's action is the policy's greedy utter
 (`GreedyActions`): V(s) <- Q̄(s, greedy(s)), so Q and V are the values of greedy play, the
 policy that evaluation measures, learned off-policy from the sampled transitions.
 
+With `archer.mc_weight` = w > 0 the Q target mixes in G, the discounted return the game actually
+gave from this turn (its reward and the later ones of its game, kept by the replay buffer):
+
+    y_Qk = (1 - w) (r + γ (1 - done) V̄_k(s')) + w G,    G = Σ_j γ^j r_{t+j}
+
+G needs no bootstrap through V̄, so a late reward reaches early turns at once; it is the value of
+the policy that played the game (the demonstrator's or an older policy's), not the current one.
+
 The bar marks the target critic. Heads are paired (Q1 with V̄1, V1 with Q̄1, ...) with no min
 inside the targets, as the authors' code does; the min appears only in the actor's advantage.
 After every optimizer step the target moves: θ̄ <- (1 - τ) θ̄ + τ θ.
@@ -33,6 +41,19 @@ def td_targets(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """y_Qk = r + γ (1 - done) V̄_k(s'), each [B]."""
     return reward + gamma * (1.0 - done) * target_v1_next, reward + gamma * (1.0 - done) * target_v2_next
+
+
+def discounted_returns(future_rewards: list[tuple[float, ...] | None], gamma: float) -> np.ndarray:
+    """G = Σ_j γ^j r_{t+j} for each transition's rewards from its turn to its game's end; NaN where unknown."""
+    return np.array(
+        [np.nan if f is None else float(np.dot(np.power(gamma, np.arange(len(f))), f)) for f in future_rewards],
+        dtype=np.float32,
+    )
+
+
+def mix_returns(y_q: torch.Tensor, returns: torch.Tensor, weight: float) -> torch.Tensor:
+    """(1 - w) y_Q + w G, keeping y_Q where G is unknown (NaN)."""
+    return torch.where(torch.isnan(returns), y_q, (1.0 - weight) * y_q + weight * returns)
 
 
 def critic_loss(
@@ -82,11 +103,13 @@ def critic_step(
     tau: float,
     grad_clip: float,
     reward_scale: float = 1.0,
+    mc_weight: float = 0.0,
 ) -> dict[str, float]:
     """One TD step on `batch`, then the Polyak update of `target`. Returns `critic/...` metrics.
 
     `policy` draws the V target's action a'; CHAI passes its best-of-k agent here. The critic
-    learns values of `reward_scale` × the game's reward (so Q and V are in those units)."""
+    learns values of `reward_scale` × the game's reward (so Q and V are in those units).
+    `mc_weight` > 0 mixes the game's discounted return into the Q targets (`mix_returns`)."""
     device = critic.device
     reward = torch.as_tensor(batch.rewards, device=device) * reward_scale  # [B]
     done = torch.as_tensor(batch.dones, device=device)  # [B]
@@ -95,6 +118,9 @@ def critic_step(
         target_q1, target_q2, _, _ = target(batch.observations, fresh)  # Q̄_k(s, a')
         target_v1_next, target_v2_next = target.values(batch.next_observations)  # V̄_k(s')
         y_q1, y_q2 = td_targets(reward, done, target_v1_next, target_v2_next, gamma)
+        if mc_weight > 0 and batch.future_rewards is not None:
+            returns = torch.as_tensor(discounted_returns(batch.future_rewards, gamma), device=device) * reward_scale
+            y_q1, y_q2 = mix_returns(y_q1, returns, mc_weight), mix_returns(y_q2, returns, mc_weight)
     q1, q2, v1, v2 = critic(batch.observations, batch.actions)
     loss, q_loss, v_loss = critic_loss(q1, q2, v1, v2, y_q1, y_q2, target_q1, target_q2)
     optimizer.zero_grad(set_to_none=True)

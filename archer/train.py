@@ -161,6 +161,7 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
                 tau=cfg.archer.tau,
                 grad_clip=cfg.archer.grad_clip,
                 reward_scale=cfg.archer.reward_scale,
+                mc_weight=cfg.archer.mc_weight,
             )
         )
         if bar is not None:

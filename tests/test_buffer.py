@@ -60,6 +60,26 @@ def test_state_dict_round_trip():
     assert other.items == buf.items and other.next == buf.next and other.capacity == 4
 
 
+def test_each_turn_keeps_the_rewards_to_its_games_end():
+    def turn(i: int, reward: float, terminated: bool = False) -> Transition:
+        return Transition(f"s{i}", f"a{i}", reward, f"s{i + 1}", terminated)
+
+    buf = ReplayBuffer(3)
+    buf.add_games([Game(turns=[turn(0, 0.0), turn(1, -1.0), turn(2, 5.0, terminated=True)])])
+    assert buf.futures == [(0.0, -1.0, 5.0), (-1.0, 5.0), (5.0,)]
+    buf.add(turn(3, 1.0))  # a lone transition: its game is unknown
+    assert buf.futures[0] is None  # the ring overwrote slot 0 together with its rewards
+    batch = buf.sample(100, np.random.default_rng(0))
+    for obs, future in zip(batch.observations, batch.future_rewards):
+        assert future == {"s1": (-1.0, 5.0), "s2": (5.0,), "s3": None}[obs]
+    other = ReplayBuffer(1)
+    other.load_state_dict(buf.state_dict())
+    assert other.futures == buf.futures
+    old = {k: v for k, v in buf.state_dict().items() if k != "futures"}  # a checkpoint from before
+    other.load_state_dict(old)
+    assert other.futures == [None, None, None]
+
+
 def test_empty_buffer_refuses_to_sample():
     with pytest.raises(RuntimeError):
         ReplayBuffer(2).sample(1, np.random.default_rng(0))

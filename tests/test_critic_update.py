@@ -3,10 +3,18 @@ import torch
 from torch import nn
 
 from archer.buffer import ReplayBuffer
-from archer.critic_update import GreedyActions, critic_loss, critic_step, polyak_update, td_targets
+from archer.critic_update import (
+    GreedyActions,
+    critic_loss,
+    critic_step,
+    discounted_returns,
+    mix_returns,
+    polyak_update,
+    td_targets,
+)
 from archer.models.critic import make_target
 from archer.models.policy import Utterances
-from archer.trajectory import Transition
+from archer.trajectory import Game, Transition
 
 
 def test_td_targets_by_hand():
@@ -83,6 +91,28 @@ def test_critic_step_learns_scaled_rewards(policy, critic):
     batch = buf.sample(4, np.random.default_rng(0))
     scaled = critic_step(critic, make_target(critic), policy, batch, opt, 0.9, 0.1, 1.0, reward_scale=0.01)
     assert abs(scaled["critic/td_target_mean"] - (-0.03)) < 1e-6
+
+
+def test_discounted_returns_and_their_mix_into_the_q_target():
+    returns = discounted_returns([(0.0, -1.0, 5.0), (5.0,), None], gamma=0.5)
+    np.testing.assert_allclose(returns[:2], [0.0 - 0.5 + 0.25 * 5.0, 5.0])
+    assert np.isnan(returns[2])
+    y = torch.tensor([1.0, 1.0, 1.0])
+    mixed = mix_returns(y, torch.as_tensor(returns), weight=0.25)
+    torch.testing.assert_close(mixed, torch.tensor([0.75 + 0.25 * 0.75, 0.75 + 0.25 * 5.0, 1.0]))  # unknown: TD
+
+
+def test_critic_step_with_full_mc_weight_regresses_q_to_the_games_return(policy, critic):
+    buf = ReplayBuffer(10)
+    s0 = "Guess my number from 1 to 8.\n"
+    s1 = s0 + "Is it 1? No.\n"
+    buf.add_games([Game(turns=[Transition(s0, "Is it 1?", -1.0, s1, False),
+                               Transition(s1, "Is it 2?", 3.0, s1 + "Is it 2? Yes.\n", True)])])  # fmt: skip
+    batch = buf.sample(16, np.random.default_rng(0))
+    opt = torch.optim.SGD(critic.parameters(), lr=0.0)
+    metrics = critic_step(critic, make_target(critic), policy, batch, opt, 0.5, 0.1, 1.0, mc_weight=1.0)
+    expected = np.mean([-1.0 + 0.5 * 3.0 if o == s0 else 3.0 for o in batch.observations])
+    assert abs(metrics["critic/td_target_mean"] - expected) < 1e-5  # no bootstrap through V̄ at all
 
 
 class _Spy:
