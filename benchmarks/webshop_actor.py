@@ -64,6 +64,14 @@ class MonteCarloCritic:
         self.gamma = cfg.archer.gamma
 
     def __call__(self, states: list[str], actions: list[str]) -> tuple[torch.Tensor, ...]:
+        was_training = self.policy.model.training
+        self.policy.model.eval()  # the continuation is the greedy policy that evaluation plays (no dropout)
+        try:
+            return self._play_out(states, actions)
+        finally:
+            self.policy.model.train(was_training)
+
+    def _play_out(self, states: list[str], actions: list[str]) -> tuple[torch.Tensor, ...]:
         envs = [make_env(self.cfg.env) for _ in states]
         observations: list[str] = []
         done: list[bool] = []
