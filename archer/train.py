@@ -170,6 +170,15 @@ def critic_phase(learner: Learner, cfg: Config, steps: int, bar: tqdm | None = N
     return mean_over_processes(mean_metrics(rows))
 
 
+def actor_settings(cfg: Config) -> dict[str, Any]:
+    """The config's keyword settings of `actor_step` (the actor benchmarks pass the same)."""
+    return {
+        "kl_coef": cfg.archer.kl_coef,
+        "samples_per_state": cfg.archer.actor_samples,
+        "baseline": cfg.archer.baseline,
+    }
+
+
 def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict[str, float]:
     """`actor_updates` policy-gradient steps at states from the replay buffer (archer.actor_states=rollout:
     from its `rollout_transitions` newest, the latest rollout's)."""
@@ -193,10 +202,8 @@ def actor_phase(learner: Learner, cfg: Config, rollout_transitions: int) -> dict
                 learner.actor_opt,
                 cfg.archer.grad_clip,
                 reference=learner.reference,
-                kl_coef=cfg.archer.kl_coef,
-                samples_per_state=cfg.archer.actor_samples,
-                baseline=cfg.archer.baseline,
                 reward_scale=cfg.archer.reward_scale,
+                **actor_settings(cfg),
             )
         )
     learner.policy.model.eval()

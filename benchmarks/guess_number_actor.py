@@ -48,7 +48,7 @@ from archer.evaluate import evaluate
 from archer.rollout import play_games
 from archer.seeding import seed_everything
 from archer.token_baseline import actor_step_for, make_token_baseline
-from archer.train import from_run_folder, restore_policy
+from archer.train import actor_settings, from_run_folder, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,9 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
             optimizer,
             cfg.archer.grad_clip,
             reference=reference,
-            kl_coef=cfg.archer.kl_coef,
-            samples_per_state=cfg.archer.actor_samples,
-            baseline=cfg.archer.baseline,
+            **actor_settings(cfg),  # values in game units: no reward_scale
         )
         policy.model.eval()
         if step % args.every == 0 or step == args.steps:

@@ -4,7 +4,9 @@ WebShop's learned critics rank a results page's products at chance and options a
 at 0.6-0.7 (benchmarks/webshop_critic.py), and ArCHer's runs from the recipe's clone gain at most
 +0.02. To tell a critic problem from an actor problem, this script replaces the learned critic by
 Monte-Carlo values from the store itself and runs the product's own `actor_step` (same loss, KL
-penalty, learning rate, batch, group baseline) on states from the current policy's own games:
+penalty, learning rate, group baseline) on states from the current policy's own games
+(`archer.batch_size` states a step, each with `archer.actor_samples` utterances; ArCHer's own
+actor phase takes batch_size // actor_samples states):
 
     Q(s, a) = γ^k · reward   (replay the game to s, play a, then the current policy greedily to the end;
                               k = the actions after a, reward = the store's score of the purchase, 0 if none)
@@ -48,7 +50,7 @@ from archer.models.build import build_critic
 from archer.models.policy import Policy
 from archer.rollout import play_games
 from archer.seeding import seed_everything
-from archer.train import from_run_folder, load_run_config, restore_policy
+from archer.train import actor_settings, from_run_folder, load_run_config, restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -226,9 +228,7 @@ def main(argv: list[str] | None = None) -> dict:
             optimizer,
             cfg.archer.grad_clip,
             reference=reference,
-            kl_coef=cfg.archer.kl_coef,
-            samples_per_state=cfg.archer.actor_samples,
-            baseline=cfg.archer.baseline,
+            **actor_settings(cfg),  # values in game units: no reward_scale
         )
         if step % args.every == 0 or step == args.steps:
             curve.append(
