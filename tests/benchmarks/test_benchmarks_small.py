@@ -237,3 +237,11 @@ def test_webshop_actor_benchmark_values_moves_by_playing_them_out(tmp_path: Path
     assert compared["states"] == 3 and compared["samples_per_state"] == 2
     assert 0 <= compared["utterances_with_clear_true_advantage"] <= 6 and compared["true_advantage_std"] >= 0
     assert compared["sign_agreement"] is None or 0.0 <= compared["sign_agreement"] <= 1.0
+    # Split by the size of the learned advantage, the utterances with a clear true advantage are all counted once.
+    large, small = compared["where_learned_advantage_is_large"], compared["where_learned_advantage_is_small"]
+    assert large["utterances"] + small["utterances"] == compared["utterances_with_clear_true_advantage"]
+    assert set(compared["target_critic"]) == {"sign_agreement", "correlation"}
+    # The utterances are drawn from run.seed alone: the same critic at the same seed scores the same.
+    again = module.main([*args, "--critic", str(run), "--states", "3", *group])
+    keys = ("utterances_with_clear_true_advantage", "true_advantage_std", "learned_advantage_std")
+    assert [again[k] for k in keys] == [compared[k] for k in keys]
