@@ -119,6 +119,13 @@ def play_routes(
     return states
 
 
+def correlation(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Pearson correlation; None where it is undefined (under 3 points, or one side constant)."""
+    if len(x) < 3 or x.std() == 0 or y.std() == 0:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def compare_critic(
     cfg: Config, policy: Policy, run: Path, n_states: int, games_per_round: int, rng: np.random.Generator
 ) -> dict:
@@ -173,7 +180,7 @@ def compare_critic(
         "utterances_with_clear_true_advantage": int(clear.sum()),
         "sign_agreement": float(agree.mean()) if clear.any() else None,
         "sign_agreement_stderr": standard_error(agree.astype(float)) if clear.sum() > 1 else None,
-        "correlation": float(np.corrcoef(a_true[both], a_learned[both])[0, 1]) if both.sum() > 2 else None,
+        "correlation": correlation(a_true[both], a_learned[both]),
         "true_advantage_std": float(a_true.std()),
         "learned_advantage_std": float(a_learned.std()),
         "where_both_q_heads_agree_in_sign": agreement_where(torch.cat(heads_agree).numpy()),
@@ -181,7 +188,7 @@ def compare_critic(
         "where_learned_advantage_is_small": agreement_where(~large),
         "target_critic": {
             "sign_agreement": float((np.sign(a_true[clear]) == np.sign(a_target[clear])).mean()) if clear.any() else None,
-            "correlation": float(np.corrcoef(a_true[both], a_target[both])[0, 1]) if both.sum() > 2 else None,
+            "correlation": correlation(a_true[both], a_target[both]),
         },
     }
 
