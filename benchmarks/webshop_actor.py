@@ -138,6 +138,7 @@ def compare_critic(
     target = build_critic(run_cfg, policy)  # the Polyak-averaged copy: does it rank better than the online critic?
     target.load_state_dict(saved["target"])
     target.eval()
+    torch.manual_seed(cfg.run.seed)  # the same sampled games and utterances for every critic compared at this seed
     routes: dict[str, tuple[int, list[str]]] = {}
     true_values = MonteCarloCritic(cfg, policy, routes)
     venv = VectorTextEnv([make_env(cfg.env) for _ in range(games_per_round)])
@@ -149,7 +150,6 @@ def compare_critic(
     picked = [pool[i] for i in rng.choice(len(pool), size=n_states, replace=False)]
     group = cfg.archer.actor_samples
     states = [s for s in picked for _ in range(group)]
-    torch.manual_seed(cfg.run.seed)  # the same utterances for every critic compared at this seed
     true_adv, learned_adv, target_adv, heads_agree = [], [], [], []
     for start in range(0, len(states), 32 * group):
         chunk = states[start : start + 32 * group]
