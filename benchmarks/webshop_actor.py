@@ -28,7 +28,7 @@ true ones: their sign where the true advantage is not ~0, their correlation, and
 the same for the run's target critic (the Polyak copy), and the sign agreement split at the median
 size of the learned advantage. The states and the utterances are drawn from `run.seed` alone, so
 critics compared at one seed score the same utterances. One draw of 64 states is noisy: the same
-critic scored sign agreement 0.59 to 0.75 over five draws (session 20); compare critics over
+critic scored sign agreement 0.59 to 0.75 over eight draws (session 20); compare critics over
 several seeds (`run.seed=0`, `1`, `2`, ...).
 
 Games and evaluation follow configs/webshop.yaml (the fixed range 2000..2099 for both, as the
