@@ -164,6 +164,7 @@ def compare_critic(
     a_true, a_learned, a_target = (torch.cat(a).numpy() for a in (true_adv, learned_adv, target_adv))
     clear = np.abs(a_true) > 0.01
     agree = np.sign(a_true[clear]) == np.sign(a_learned[clear])
+    target_agree = np.sign(a_true[clear]) == np.sign(a_target[clear])
     both = np.abs(a_learned) > 1e-6
 
     def agreement_where(subset: np.ndarray) -> dict:
@@ -187,7 +188,7 @@ def compare_critic(
         "where_learned_advantage_is_large": agreement_where(large),
         "where_learned_advantage_is_small": agreement_where(~large),
         "target_critic": {
-            "sign_agreement": float((np.sign(a_true[clear]) == np.sign(a_target[clear])).mean()) if clear.any() else None,
+            "sign_agreement": float(target_agree.mean()) if clear.any() else None,
             "correlation": correlation(a_true[both], a_target[both]),
         },
     }

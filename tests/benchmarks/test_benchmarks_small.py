@@ -250,3 +250,31 @@ def test_webshop_actor_benchmark_values_moves_by_playing_them_out(tmp_path: Path
     again = module.compare_critic(probe, policy, run, 4, 2, np.random.default_rng(0))
     keys = ("utterances_with_clear_true_advantage", "true_advantage_std", "learned_advantage_std")
     assert [again[k] for k in keys] == [first[k] for k in keys]
+
+
+def test_seed_spread_compares_each_run_with_its_own_start_then_over_runs(tmp_path: Path):
+    from archer.config import load_config
+    from archer.errors import UserError
+    from archer.train import train
+
+    for seed in (0, 1):
+        train(load_config(None, [*TINY, "archer.iterations=1", f"run.seed={seed}", f"run.out_dir={tmp_path}",
+                                 f"run.name=s{seed}"]))  # fmt: skip
+    module = load("seed_spread")
+    out = tmp_path / "spread.json"
+    report = module.main(
+        [str(tmp_path / "s0"), str(tmp_path / "s1"), "--games", "4", "run.threads=1", "--out", str(out)]
+    )
+    assert json.loads(out.read_text()) == report and report["overrides"] == ["run.threads=1"]
+    rows, summary = report["runs"], report["summary"]
+    for row in rows:  # the same four games for both policies: the paired gain is the difference of the means
+        assert row["gain"] == pytest.approx(row["final"] - row["start"]) and row["better"] + row["worse"] <= 4
+        assert row["iteration"] == 1
+    assert summary["runs"] == 2 and summary["mean_gain"] == pytest.approx(np.mean([r["gain"] for r in rows]))
+    assert summary["stderr_over_runs"] == pytest.approx(abs(rows[0]["gain"] - rows[1]["gain"]) / 2)
+    # A run without a BC start, and settings that would change the policy, are refused with a message.
+    (tmp_path / "s1" / "bc_policy.pt").unlink()
+    with pytest.raises(UserError, match="no bc_policy.pt"):
+        module.main([str(tmp_path / "s1"), "--games", "2", "--out", str(out)])
+    with pytest.raises(SystemExit):
+        module.main([str(tmp_path / "s0"), "archer.kl_coef=2", "--out", str(out)])
