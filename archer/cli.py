@@ -103,7 +103,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from archer.checkpoint import find_checkpoint, load_checkpoint
     from archer.config import apply_overrides, from_dict
     from archer.envs import make_env
-    from archer.evaluate import evaluate, standard_error
+    from archer.evaluate import PLAYABLE_OVERRIDES, evaluate, standard_error
     from archer.models.build import resolve_device
     from archer.train import restore_policy
 
@@ -112,11 +112,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     cfg = from_dict(state["config"])
     if args.device:
         cfg.run.device = args.device
-    playable = ("policy.choose_from=", "policy.temperature=", "run.threads=", "run.device=")
     for override in args.overrides:
-        if not (override.startswith("env.") or override.startswith(playable)):
+        if not override.startswith(PLAYABLE_OVERRIDES):
             raise UserError(
-                f"archer eval changes only how the game is played (env.*, {', '.join(playable)}...): {override!r}"
+                f"archer eval changes only how the game is played ({', '.join(PLAYABLE_OVERRIDES)}...): {override!r}"
             )
     cfg = apply_overrides(cfg, args.overrides).validate()
     other = None

@@ -39,6 +39,11 @@ class EvalResult:
         }
 
 
+# Overrides that change only how evaluation games are played, not the policy being scored
+# (`archer eval`, benchmarks/seed_spread.py).
+PLAYABLE_OVERRIDES = ("env.", "policy.choose_from=", "policy.temperature=", "run.threads=", "run.device=")
+
+
 def standard_error(values: np.ndarray) -> float:
     """Standard error of the mean of `values` (0 for fewer than two)."""
     n = len(values)

@@ -10,8 +10,9 @@ difference, then their mean with its standard error over the runs.
 
     python benchmarks/seed_spread.py runs/ws20-r-s* --games 100 run.threads=1
 
-Overrides may change how the games are played (env.*, run.threads=, run.device=), as in
-`archer eval`. Results go to benchmarks/results/seed_spread.json with the machine.
+Overrides may change only how the games are played, as in `archer eval` (env.*, policy.choose_from=,
+policy.temperature=, run.threads=, run.device=). Results go to benchmarks/results/seed_spread.json
+with the machine.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ from archer.checkpoint import find_checkpoint, load_checkpoint
 from archer.config import apply_overrides, from_dict
 from archer.envs import make_env
 from archer.errors import UserError
-from archer.evaluate import evaluate, standard_error
+from archer.evaluate import PLAYABLE_OVERRIDES, evaluate, standard_error
 from archer.models.build import resolve_device
 from archer.train import restore_policy
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAYABLE = ("env.", "run.threads=", "run.device=")
 
 
 def greedy_returns(path: Path, overrides: list[str], games: int, first_seed: int | None) -> tuple[list[float], dict]:
-    """Per-game greedy returns of one checkpoint on `games` games from `first_seed` (default: its eval seed)."""
+    """Per-game greedy returns of one checkpoint on `games` games from `first_seed` (default: its eval seed),
+    and its iteration, game and first seed."""
     state = load_checkpoint(path)
     cfg = apply_overrides(from_dict(state["config"]), overrides).validate()
     if cfg.run.threads:
@@ -46,7 +47,7 @@ def greedy_returns(path: Path, overrides: list[str], games: int, first_seed: int
     policy = restore_policy(cfg, state, path.parent, resolve_device(cfg.run.device))
     first = cfg.eval.seed if first_seed is None else first_seed
     result = evaluate(policy, lambda: make_env(cfg.env), games, first, greedy=True)
-    return [g.total_return for g in result.games], {"iteration": state["iteration"], "env": cfg.env.name}
+    return [g.total_return for g in result.games], {"iteration": state["iteration"], "env": cfg.env.name, "seed": first}
 
 
 def paired_gain(run: Path, overrides: list[str], games: int) -> dict:
@@ -56,8 +57,7 @@ def paired_gain(run: Path, overrides: list[str], games: int) -> dict:
     if not start.is_file():
         raise UserError(f"{final.parent} has no bc_policy.pt: only runs that start from behaviour cloning compare")
     final_returns, about = greedy_returns(final, overrides, games, None)
-    first_seed = from_dict(load_checkpoint(final)["config"]).eval.seed  # both play the run's own games
-    start_returns, _ = greedy_returns(start, overrides, games, first_seed)
+    start_returns, _ = greedy_returns(start, overrides, games, about["seed"])  # the run's own games
     diff = np.subtract(final_returns, start_returns)
     return {
         "run": str(final.parent),
@@ -93,9 +93,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_intermixed_args(argv)
     overrides = [i for i in args.items if "=" in i]
     runs = [Path(i) for i in args.items if "=" not in i]
-    bad = [o for o in overrides if not o.startswith(PLAYABLE)]
+    bad = [o for o in overrides if not o.startswith(PLAYABLE_OVERRIDES)]
     if bad or not runs:
-        parser.error(f"give run folders, then only {', '.join(PLAYABLE)} overrides" + (f": not {bad}" if bad else ""))
+        only = ", ".join(PLAYABLE_OVERRIDES)
+        parser.error(f"give run folders, then only {only} overrides" + (f": not {bad}" if bad else ""))
     rows = []
     for run in runs:
         rows.append(paired_gain(run, overrides, args.games))
